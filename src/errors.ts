@@ -23,6 +23,9 @@ export const errorCodes = {
   XB_ERR_UPSTREAM: { status: 502, audited: true, title: 'Upstream failed after the decision' },
   XB_ERR_CONFIG_INVALID: { status: 500, audited: false, title: 'Gateway settings are invalid' },
   XB_ERR_SHUTTING_DOWN: { status: 503, audited: false, title: 'Gateway is shutting down' },
+  XB_ERR_PATH_REJECTED: { status: 400, audited: false, title: 'Path cannot be forwarded safely' },
+  XB_ERR_METHOD_NOT_ALLOWED: { status: 405, audited: false, title: 'Method not allowed' },
+  XB_ERR_INTERNAL: { status: 500, audited: false, title: 'Internal gateway error' },
 } as const satisfies Record<string, { status: number; audited: boolean; title: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
