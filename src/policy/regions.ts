@@ -1,0 +1,21 @@
+/**
+ * Recipient regions a destination may name: ISO 3166-1 alpha-2 codes, where HK, MO and TW are
+ * already codes of their own. All of them are outside the mainland (境外) for export purposes
+ * (REGULATION.md §6, §8.2) — except CN itself, which is refused: a mainland recipient is no export.
+ */
+const iso3166Alpha2 = `AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK
+FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM
+JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS
+MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW`.split(/\s+/);
+
+const regions = new Set(iso3166Alpha2);
+
+/** null when the region is a valid recipient region, else what is wrong with it. */
+export function regionProblem(region: string): string | null {
+  if (region === 'CN') return 'CN is the mainland: a transfer to it is not an export; expected a region outside the mainland (HK, MO, TW or another ISO 3166 alpha-2 code)';
+  if (!regions.has(region)) return `expected an ISO 3166 alpha-2 region code (HK, MO and TW included), got "${region}"`;
+  return null;
+}
