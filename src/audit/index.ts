@@ -1,0 +1,53 @@
+/**
+ * The audit concern's whole public face: the tamper-evident log (records, Merkle tree, signed
+ * checkpoints, proofs), the subject counters, and the offline checks a regulator runs.
+ */
+export { openStore } from './store.ts';
+export type {
+  AppendResult,
+  AuditQuery,
+  AuditStore,
+  ClassHash,
+  CounterImport,
+  CounterTotals,
+  InclusionProof,
+  OpenStoreOptions,
+  ReserveSubjectsInput,
+  ReserveSubjectsResult,
+  Tally,
+  TallyName,
+} from './types.ts';
+export {
+  auditRecordSchema,
+  counterImportRecordSchema,
+  decisionRecordSchema,
+  findingSummarySchema,
+  newDecisionId,
+  outcomeRecordSchema,
+  storedRecordSchema,
+} from './records.ts';
+export type {
+  AuditRecord,
+  AuditRecordInput,
+  CounterImportRecord,
+  DecisionRecord,
+  FindingSummary,
+  OutcomeRecord,
+  StoredRecord,
+} from './records.ts';
+export { hashSubjects, loadSubjectKey } from './subject-key.ts';
+export type { HashedSubjects, SubjectHashes, SubjectKey } from './subject-key.ts';
+export { signedCheckpointSchema, verifyCheckpoint } from './checkpoint.ts';
+export type { CheckpointClaims, PublicKeyEntry, SignedCheckpoint } from './checkpoint.ts';
+export {
+  consistencyRanges,
+  emptyTreeHash,
+  inclusionRanges,
+  leafHash,
+  nodeHash,
+  recordLeafHash,
+  rootOf,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.ts';
+export { csvColumns, formatRecords, iterateRecords } from './query.ts';

@@ -1,0 +1,339 @@
+/**
+ * `openStore`: one node's view of the audit log and the counters, on SQLite or PostgreSQL.
+ * Appends and counter changes go through the group-commit writer; reads use their own
+ * connection; checkpoints are signed every N records or T ms and once more on close.
+ */
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { subjectClasses } from '../domain.ts';
+import { XborderError } from '../errors.ts';
+import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from './checkpoint.ts';
+import { countersIn, importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
+import { Frontier, fromHex, toHex } from './merkle.ts';
+import { queryRecords } from './query.ts';
+import { auditRecordSchema, newDecisionId, type AuditRecord, type AuditRecordInput, type StoredRecord } from './records.ts';
+import { migrate } from './schema.ts';
+import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
+import { SubtreeHashes } from './subtrees.ts';
+import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput } from './types.ts';
+import { GroupCommit, type TreeState } from './writer.ts';
+
+const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function openDriver(options: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>): Promise<SqlDriver> {
+  try {
+    const driver = options.databaseUrl
+      ? await openPostgres(options.databaseUrl, options.schema)
+      : openSqlite(options.sqliteFile ?? join(options.dataDir ?? './data', 'xborder.db'));
+    await migrate(driver);
+    return driver;
+  } catch (cause) {
+    if (cause instanceof XborderError) throw cause;
+    throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', `xborder: cannot open the audit store: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+interface CheckpointRow {
+  node: string;
+  size: number;
+  root: string;
+  time: string;
+  kid: string;
+  jws: string;
+}
+
+const toCheckpoint = (row: CheckpointRow): SignedCheckpoint => ({
+  origin: row.node,
+  size: Number(row.size),
+  root: row.root,
+  time: row.time,
+  kid: row.kid,
+  jws: row.jws,
+});
+
+async function loadTreeState(reader: SqlConn, node: string): Promise<TreeState> {
+  const frontier = new Frontier();
+  // Rebuilding the right edge reads every leaf hash once at start (32 bytes a record).
+  for (;;) {
+    const rows = await reader.all<{ leaf_index: number; leaf_hash: string }>(
+      'SELECT leaf_index, leaf_hash FROM audit_records WHERE node = ? AND leaf_index >= ? ORDER BY leaf_index LIMIT 20000',
+      [node, frontier.size],
+    );
+    for (const row of rows) {
+      if (Number(row.leaf_index) !== frontier.size) {
+        throw new XborderError('XB_ERR_AUDIT_TAMPERED', `xborder: node ${node} is missing leaf ${frontier.size}; run "xborder audit verify"`);
+      }
+      frontier.push(fromHex(row.leaf_hash));
+    }
+    if (rows.length < 20000) break;
+  }
+  const zones = await reader.all<{ zone: string; seq: number }>('SELECT zone, MAX(seq) AS seq FROM audit_records WHERE node = ? GROUP BY zone', [node]);
+  return { frontier, zoneSeq: new Map(zones.map((row) => [row.zone, Number(row.seq)])) };
+}
+
+async function checkSubjectKey(driver: SqlDriver, fingerprint: string): Promise<void> {
+  await driver.transaction(async (tx) => {
+    await tx.run('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', ['subject-key-fingerprint', fingerprint]);
+    const rows = await tx.all<{ value: string }>('SELECT value FROM store_meta WHERE key = ?', ['subject-key-fingerprint']);
+    if (rows[0]?.value !== fingerprint) {
+      throw new XborderError('XB_ERR_SUBJECT_KEY_MISMATCH', 'xborder: the subject key differs from the one this store was counted with; every person would look new. Restore the original key.');
+    }
+  });
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<AuditStore> {
+  const { nodeId, dataDir = './data', checkpointEvery = 1000, checkpointIntervalMs = 1000, clock = () => new Date(), readOnly = false } = options;
+  if (!nodeIdPattern.test(nodeId)) throw new XborderError('XB_ERR_CONFIG_INVALID', `xborder: nodeId "${nodeId}" must match ${nodeIdPattern}`);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: checkpointEvery must be a positive integer');
+  const driver = await openDriver({ ...options, dataDir });
+  try {
+    if (options.subjectKey) await checkSubjectKey(driver, options.subjectKey.fingerprint);
+    if (driver.dialect === 'postgres' && !readOnly) {
+      // Two processes writing one node's tree would fork it: the second refuses to start.
+      const pgDriver = driver as Awaited<ReturnType<typeof openPostgres>>;
+      const lock = await pgDriver.writerClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('xborder-node'), hashtext($1)) AS ok", [nodeId]);
+      if (!lock.rows[0]?.ok) throw new XborderError('XB_ERR_CONFIG_INVALID', `xborder: another process is already running node "${nodeId}" on this database`);
+    }
+    const key = readOnly ? null : await loadSigningKey(dataDir, nodeId);
+    if (key) {
+      await driver.transaction((tx) =>
+        tx.run('INSERT INTO audit_keys (kid, node, jwk, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING', [
+          key.kid, nodeId, JSON.stringify(key.publicJwk), clock().toISOString(),
+        ]),
+      );
+    }
+    const state = readOnly ? { frontier: new Frontier(), zoneSeq: new Map<string, number>() } : await loadTreeState(driver.reader, nodeId);
+    return new Store(driver, nodeId, state, key, { checkpointEvery, checkpointIntervalMs, clock });
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+}
+
+const recentDecisions = (): LRUCache<string, { enterprise: string; zone: AuditRecord['zone']; destination: string }> => new LRUCache({ max: 50_000 });
+
+class Store implements AuditStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  private readonly writer: GroupCommit;
+  private readonly subtrees: SubtreeHashes;
+  private readonly decisions = recentDecisions();
+  private lastCheckpointSize = -1;
+  private signing: Promise<SignedCheckpoint | null> | null = null;
+  private readonly timer: NodeJS.Timeout | null;
+  private closed = false;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    readonly nodeId: string,
+    state: TreeState,
+    private readonly key: SigningKey | null,
+    private readonly settings: { checkpointEvery: number; checkpointIntervalMs: number; clock: () => Date },
+  ) {
+    this.dialect = driver.dialect;
+    this.subtrees = new SubtreeHashes(driver.reader);
+    this.writer = new GroupCommit(driver, nodeId, state, (committed) => {
+      if (committed.frontier.size - Math.max(0, this.lastCheckpointSize) >= settings.checkpointEvery) void this.checkpointNow().catch(() => {});
+    });
+    this.timer =
+      key && settings.checkpointIntervalMs > 0
+        ? setInterval(() => void this.checkpointNow().catch(() => {}), settings.checkpointIntervalMs).unref()
+        : null;
+  }
+
+  private async parse(input: AuditRecordInput): Promise<AuditRecord> {
+    const parsed = auditRecordSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new XborderError('XB_ERR_BAD_INPUT', `xborder: invalid audit record: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    const record = parsed.data;
+    if (record.kind === 'decision') {
+      this.decisions.set(record.decisionId, { enterprise: record.enterprise, zone: record.zone, destination: record.destination });
+    } else if (record.kind === 'outcome' && (record.enterprise === undefined || record.zone === undefined)) {
+      // The outcome carries the decision's enterprise and zone so zone queries and sequences include it.
+      const known = this.decisions.get(record.decisionId) ?? (await this.decisionMeta(record.decisionId));
+      if (known) Object.assign(record, { enterprise: record.enterprise ?? known.enterprise, zone: record.zone ?? known.zone, destination: record.destination ?? known.destination });
+    }
+    return record;
+  }
+
+  private async decisionMeta(decisionId: string): Promise<{ enterprise: string; zone: AuditRecord['zone']; destination: string } | undefined> {
+    const record = await this.getRecord(decisionId);
+    return record?.kind === 'decision' ? { enterprise: record.enterprise, zone: record.zone, destination: record.destination } : undefined;
+  }
+
+  private writable(): void {
+    if (!this.key) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: this audit store was opened read-only');
+  }
+
+  async append(input: AuditRecordInput): Promise<AppendResult> {
+    this.writable();
+    return this.writer.append(await this.parse(input));
+  }
+
+  async reserveSubjects(input: ReserveSubjectsInput) {
+    this.writable();
+    for (const cls of subjectClasses) {
+      if (!Number.isInteger(input.unkeyed[cls]) || input.unkeyed[cls] < 0) throw new XborderError('XB_ERR_BAD_INPUT', `xborder: unkeyed.${cls} must be a count`);
+    }
+    return this.writer.task((tx) => reserveIn(tx, input));
+  }
+
+  async settleSubjects(decisionId: string, tally: 'regulated' | 'exempt'): Promise<void> {
+    this.writable();
+    await this.writer.task((tx) => settleIn(tx, decisionId, tally));
+  }
+
+  async releaseSubjects(decisionId: string): Promise<void> {
+    this.writable();
+    await this.writer.task((tx) => releaseIn(tx, decisionId));
+  }
+
+  counters(enterprise: string, year: number) {
+    return countersIn(this.driver.reader, enterprise, year);
+  }
+
+  async importCounters(input: CounterImport): Promise<AppendResult> {
+    this.writable();
+    const record = await this.parse({
+      kind: 'counter-import',
+      decisionId: newDecisionId(input.at ?? this.settings.clock()),
+      at: input.at ?? this.settings.clock(),
+      enterprise: input.enterprise,
+      zone: input.zone ?? null,
+      year: input.year,
+      counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive },
+      reason: input.reason ?? null,
+    });
+    const [, appended] = await this.writer.together([
+      { type: 'task', run: (tx) => importIn(tx, input.enterprise, input.year, input.counts) },
+      { type: 'append', record },
+    ]);
+    return appended as AppendResult;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.driver.reader.all('SELECT 1 AS ok');
+    } catch (cause) {
+      throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store does not answer', { cause });
+    }
+  }
+
+  query(filter: Parameters<AuditStore['query']>[0], page: Parameters<AuditStore['query']>[1]) {
+    return queryRecords(this.driver.reader, filter, page);
+  }
+
+  async getRecord(id: string): Promise<StoredRecord | null> {
+    const byId = /^(.+):(\d+)$/.exec(id);
+    const rows = byId
+      ? await this.driver.reader.all<{ body: string }>('SELECT body FROM audit_records WHERE node = ? AND leaf_index = ?', [byId[1], Number(byId[2])])
+      : await this.driver.reader.all<{ body: string }>("SELECT body FROM audit_records WHERE decision_id = ? ORDER BY CASE kind WHEN 'decision' THEN 0 ELSE 1 END LIMIT 1", [id]);
+    return rows[0] ? (JSON.parse(rows[0].body) as StoredRecord) : null;
+  }
+
+  async checkpoints(node?: string): Promise<SignedCheckpoint[]> {
+    const rows = node
+      ? await this.driver.reader.all<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE node = ? ORDER BY size', [node])
+      : await this.driver.reader.all<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY node, size');
+    return rows.map(toCheckpoint);
+  }
+
+  async latestCheckpoint(node: string): Promise<SignedCheckpoint | null> {
+    const rows = await this.driver.reader.all<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE node = ? ORDER BY size DESC LIMIT 1', [node]);
+    return rows[0] ? toCheckpoint(rows[0]) : null;
+  }
+
+  checkpointNow(): Promise<SignedCheckpoint | null> {
+    if (!this.key) return Promise.resolve(null);
+    // One signing at a time; a caller arriving meanwhile waits for it and then checks again.
+    const run = async (): Promise<SignedCheckpoint | null> => {
+      if (this.signing) await this.signing.catch(() => null);
+      const { frontier } = this.writer.committed;
+      if (frontier.size === 0 || frontier.size === this.lastCheckpointSize) return null;
+      if (this.lastCheckpointSize < 0) {
+        const latest = await this.latestCheckpoint(this.nodeId);
+        this.lastCheckpointSize = latest?.size ?? 0;
+        if (frontier.size === this.lastCheckpointSize) return null;
+      }
+      const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size: frontier.size, root: toHex(frontier.root()), time: this.settings.clock().toISOString() });
+      await this.writer.task((tx) =>
+        tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [
+          signed.origin, signed.size, signed.root, signed.time, signed.kid, signed.jws,
+        ]),
+      );
+      this.lastCheckpointSize = signed.size;
+      return signed;
+    };
+    const attempt = run();
+    this.signing = attempt;
+    return attempt;
+  }
+
+  async inclusionProof(id: string) {
+    const record = await this.getRecord(id);
+    if (!record) throw new XborderError('XB_ERR_NOT_FOUND', `xborder: no audit record ${id}`);
+    let checkpoint = await this.latestCheckpoint(record.node);
+    if ((!checkpoint || checkpoint.size <= record.leafIndex) && record.node === this.nodeId) checkpoint = await this.checkpointNow();
+    if (!checkpoint || checkpoint.size <= record.leafIndex) {
+      throw new XborderError('XB_ERR_NOT_FOUND', `xborder: record ${record.id} is not yet covered by a signed checkpoint of node ${record.node}`);
+    }
+    const leaf = await this.subtrees.leaf(record.node, record.leafIndex);
+    return {
+      recordId: record.id,
+      decisionId: record.decisionId,
+      node: record.node,
+      leafIndex: record.leafIndex,
+      treeSize: checkpoint.size,
+      leafHash: toHex(leaf),
+      auditPath: await this.subtrees.inclusionPath(record.node, record.leafIndex, checkpoint.size),
+      root: checkpoint.root,
+      checkpoint,
+      record,
+    };
+  }
+
+  consistencyProof(node: string, from: number, to: number): Promise<string[]> {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || from > to) {
+      return Promise.reject(new XborderError('XB_ERR_BAD_INPUT', `xborder: no consistency proof from ${from} to ${to}`));
+    }
+    return this.subtrees.consistencyPath(node, from, to);
+  }
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    const rows = await this.driver.reader.all<{ jwk: string; node: string; created_at: string }>('SELECT jwk, node, created_at FROM audit_keys ORDER BY node, created_at');
+    return { keys: rows.map((row) => ({ ...(JSON.parse(row.jwk) as JWK), 'xborder-node': row.node, 'xborder-created': row.created_at })) };
+  }
+
+  async nodes(): Promise<string[]> {
+    const rows = await this.driver.reader.all<{ node: string }>('SELECT DISTINCT node FROM audit_records UNION SELECT DISTINCT node FROM audit_keys ORDER BY node');
+    return rows.map((row) => row.node);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    try {
+      await this.writer.close().catch(() => {});
+      if (this.signing) await this.signing.catch(() => null);
+      // The final checkpoint covers everything committed, so a clean stop leaves nothing unsigned.
+      if (this.key) await this.finalCheckpoint();
+    } finally {
+      await this.driver.close();
+    }
+  }
+
+  private async finalCheckpoint(): Promise<void> {
+    const { frontier } = this.writer.committed;
+    if (frontier.size === 0) return;
+    const latest = await this.latestCheckpoint(this.nodeId);
+    if (latest?.size === frontier.size) return;
+    const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size: frontier.size, root: toHex(frontier.root()), time: this.settings.clock().toISOString() });
+    await this.driver.transaction((tx) =>
+      tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [
+        signed.origin, signed.size, signed.root, signed.time, signed.kid, signed.jws,
+      ]),
+    );
+  }
+}
