@@ -87,6 +87,8 @@ export const ruleSetFileSchema = z
     ruleSet: z
       .object({
         id: z.string().regex(/^[a-z0-9-]+$/, 'expected a lower-case rule set id'),
+        /** national: the 2024 Provisions, always applied; zone-list: an FTZ negative list (Art. 6). */
+        kind: z.enum(['national', 'zone-list']).default('zone-list'),
         title: z.string().min(1),
         status: z.enum(['draft', 'in-force']),
         jurisdiction: z.string().min(1),
