@@ -1,0 +1,215 @@
+/**
+ * The state of one scan that every walker writes into: findings, people, records, spans.
+ * Walkers find the structure (keys, cells, lines); this file turns one scalar value and the
+ * meaning of its field into findings and person facts, so every format counts the same way.
+ */
+import type { DataType } from '../domain.ts';
+import { findValues, mayHoldValues } from './values.ts';
+import { isNameField, lookupField } from './dictionary.ts';
+import { FindingTally } from './findings.ts';
+import { categoryBit, Person, SubjectTally } from './subjects.ts';
+import type { FieldMeaning, ValueHit, ValueSpan } from './types.ts';
+
+/** A field name (JSON key, CSV header, form key) resolved once and cached. */
+export interface FieldInfo {
+  meaning: FieldMeaning | null;
+  isName: boolean;
+  /** Path segment as shown in `Finding.paths` (`.idNo`, `["a.b"]`, `.<cn_mobile>` for a key that is itself a value). */
+  segment: string;
+  /** The key itself holds a value (a JSON key that is a phone number): scanned at every occurrence. */
+  keyHoldsValues: boolean;
+}
+
+export interface ScanSettings {
+  at: Date;
+  bareResidentIdSensitive: boolean;
+  withEvidence: boolean;
+}
+
+const minorBit = categoryBit('minor');
+const financialBit = categoryBit('financial_account');
+
+/** Keys longer than this are not cached (a hostile body could make every key distinct and huge). */
+const maxCachedKey = 256;
+
+/**
+ * A value carries a field's meaning unless it is empty or visibly masked: a run of three `*` (ASCII or
+ * full-width, as the value detectors read it) are what the masker writes, so a masked body re-scans clean (CLARIFICATIONS 12).
+ */
+export function carriesValue(text: string, start: number, end: number): boolean {
+  let blank = true;
+  let stars = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 42 || c === 0xff0a) {
+      if (++stars >= 3) return false;
+    } else stars = 0;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) blank = false;
+  }
+  return !blank;
+}
+
+export class ScanContext {
+  readonly findings = new FindingTally();
+  readonly subjects: SubjectTally;
+  /** Value positions for the masker; null when not asked for, or while a part cannot be addressed. */
+  spans: ValueSpan[] | null;
+  readonly at: Date;
+  records = 0;
+  identifiable = 0;
+  parseError: string | null = null;
+  /** Set by the active walker: the path with real indexes, asked only when evidence is kept. */
+  realPath: (segment: string) => string = (segment) => segment;
+  private recordIdentifiable = false;
+  private readonly hits: ValueHit[] = [];
+  private readonly fieldCache = new Map<string, FieldInfo>();
+
+  constructor(readonly settings: ScanSettings) {
+    this.at = settings.at;
+    this.subjects = new SubjectTally(settings.bareResidentIdSensitive, settings.withEvidence);
+    this.spans = settings.withEvidence ? [] : null;
+  }
+
+  /** Meaning of a field name, cached per distinct name. `quoted` wraps odd keys for the path. */
+  field(key: string): FieldInfo {
+    let info = this.fieldCache.get(key);
+    if (info !== undefined) return info;
+    info = this.resolveField(key);
+    if (key.length <= maxCachedKey) this.fieldCache.set(key, info);
+    return info;
+  }
+
+  private resolveField(key: string): FieldInfo {
+    const hits: ValueHit[] = [];
+    if (key.length > 0 && mayHoldValues(key, 0, key.length)) findValues(key, 0, key.length, null, this.at, hits);
+    if (hits.length > 0) {
+      // A key that is itself an ID number or a phone must not leak into paths (CLARIFICATIONS 14).
+      return { meaning: null, isName: false, segment: `.<${hits[0]!.type}>`, keyHoldsValues: true };
+    }
+    const plain = /^[\p{L}\p{N}_$-]+$/u.test(key);
+    return {
+      meaning: lookupField(key),
+      isName: isNameField(key),
+      segment: plain ? `.${key}` : `[${JSON.stringify(key)}]`,
+      keyHoldsValues: false,
+    };
+  }
+
+  /** Counts the values inside a key that holds them (paths show the placeholder only). */
+  keyValues(key: string, base: string, info: FieldInfo, person: Person, rawStart: number, rawEnd: number): void {
+    const hits = this.hits;
+    hits.length = 0;
+    findValues(key, 0, key.length, null, this.at, hits);
+    this.recordHits(hits, base, info.segment, person, rawStart, rawEnd, true);
+  }
+
+  /**
+   * One scalar value at `text[start, end)` under field `info` (null: no field name, e.g. an array
+   * item or free text). `rawStart/rawEnd` >= 0 mean `text` is a decoded copy and spans cover
+   * the raw range instead (escaped JSON strings, percent-encoded form values).
+   */
+  value(
+    text: string,
+    start: number,
+    end: number,
+    info: FieldInfo | null,
+    base: string,
+    segment: string,
+    person: Person,
+    rawStart = -1,
+    rawEnd = -1,
+  ): void {
+    if (start === end) return;
+    const meaning = info === null ? null : info.meaning;
+    const hits = this.hits;
+    hits.length = 0;
+    // Under a field naming a value type, findValues is always asked: a token in an ID column is
+    // still an ID (the detectors decide); otherwise the cheap pre-filter skips plain words.
+    if ((meaning !== null && meaning.valueType !== undefined) || mayHoldValues(text, start, end)) {
+      findValues(text, start, end, meaning, this.at, hits);
+      if (hits.length > 0) this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
+    }
+    if (info === null || (meaning === null && !info.isName)) return;
+    if (!carriesValue(text, start, end)) return;
+    const spanStart = rawStart >= 0 ? rawStart : start;
+    const spanEnd = rawStart >= 0 ? rawEnd : end;
+    if (info.isName) {
+      person.named = true;
+      person.personal = true;
+      if (meaning === null || meaning.personal !== 'person_name') {
+        this.findings.add('person_name', base, segment, 'name field');
+        this.span('person_name', segment, spanStart, spanEnd);
+      }
+    }
+    if (meaning === null) return;
+    const why = meaning.entry;
+    if (meaning.category !== undefined) {
+      this.findings.add(meaning.category, base, segment, why);
+      this.span(meaning.category, segment, spanStart, spanEnd);
+      person.categories |= categoryBit(meaning.category);
+    }
+    if (meaning.personal !== undefined) {
+      this.findings.add(meaning.personal, base, segment, why);
+      this.span(meaning.personal, segment, spanStart, spanEnd);
+      person.personal = true;
+    }
+  }
+
+  /** Records validated hits. */
+  private recordHits(
+    hits: ValueHit[],
+    base: string,
+    segment: string,
+    person: Person,
+    rawStart: number,
+    rawEnd: number,
+    inKey: boolean,
+  ): void {
+    for (const hit of hits) {
+      this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true);
+      if (hit.identifier !== null) person.addId(hit.identifier);
+      else if (hit.type !== 'cn_uscc') person.personal = person.personal || isPersonal(hit.type);
+      if (hit.minor === true) {
+        // PIPL Art. 28: information of a child under 14 is sensitive; derived from the ID's birth date.
+        this.findings.add('minor', base, segment, 'resident ID holder under 14 on the scan date');
+        person.categories |= minorBit;
+      }
+      if (hit.type === 'bank_card') {
+        // A payment card number is a financial account (PIPL Art. 28 金融账户).
+        this.findings.add('financial_account', base, segment, 'bank card number');
+        person.categories |= financialBit;
+      }
+      if (this.spans !== null) {
+        const whole = rawStart >= 0 || inKey;
+        this.spans.push({
+          type: hit.type,
+          path: this.realPath(segment),
+          start: whole ? rawStart : hit.start,
+          end: whole ? rawEnd : hit.end,
+        });
+      }
+    }
+  }
+
+  private span(type: DataType, segment: string, start: number, end: number): void {
+    if (this.spans !== null) this.spans.push({ type, path: this.realPath(segment), start, end });
+  }
+
+  /** A person is complete: count it, and note whether its record names an identified individual. */
+  finishPerson(person: Person): void {
+    if (!person.carries) return;
+    if (person.named && person.ids !== null) this.recordIdentifiable = true;
+    this.subjects.add(person);
+  }
+
+  endRecord(): void {
+    this.records++;
+    if (this.recordIdentifiable) this.identifiable++;
+    this.recordIdentifiable = false;
+  }
+}
+
+/** Values that describe a person without identifying one alone still make a record personal. */
+function isPersonal(type: DataType): boolean {
+  return type !== 'ipv4' && type !== 'ipv6' && type !== 'geo_coordinate' && type !== 'cn_uscc';
+}

@@ -1,0 +1,100 @@
+/**
+ * Accumulates findings per data type: occurrences, up to 5 example paths, distinct reasons.
+ * Never sees a raw value — only types, paths and the detector's or dictionary's reason.
+ */
+import type { DataType, Grade, SensitiveCategory } from '../domain.ts';
+import { grades, sensitiveCategories } from '../domain.ts';
+import type { Finding } from './types.ts';
+
+const maxPaths = 5;
+/** Reasons are short, fixed strings; a bound keeps a hostile body from growing the result. */
+const maxWhy = 8;
+
+interface Tally {
+  type: DataType;
+  count: number;
+  paths: string[];
+  why: string[];
+  suspect: number;
+  lastBase: string;
+  lastSegment: string;
+}
+
+const categorySet: ReadonlySet<string> = new Set(sensitiveCategories);
+
+/**
+ * Grade of a data type (GB/T 43697-2024 with the PI split, CLARIFICATIONS 22).
+ * - PIPL Art. 28 categories are sensitive PI.
+ * - A resident ID is sensitive only when policy says a bare ID number is (TC260-PG-20244A and
+ *   GB/T 45574-2025 dropped it from the sensitive examples; DESIGN §5).
+ * - cn_uscc names an organisation, not a person; an IP address or a coordinate alone does not
+ *   identify anyone and is general data unless it sits in a person's record, where the
+ *   record's other findings carry the PI grade (a track is `location_track` by field name).
+ * - Everything else identifies or describes a natural person: PI (PIPL Art. 4).
+ */
+export function gradeOf(type: DataType, bareResidentIdSensitive: boolean): Grade {
+  if (categorySet.has(type)) return 'sensitive-pi';
+  switch (type) {
+    case 'cn_resident_id':
+      return bareResidentIdSensitive ? 'sensitive-pi' : 'pi';
+    case 'cn_uscc':
+    case 'ipv4':
+    case 'ipv6':
+    case 'geo_coordinate':
+    case 'unscanned_binary':
+      return 'general';
+    default:
+      return 'pi';
+  }
+}
+
+export function isCategory(type: DataType): type is SensitiveCategory {
+  return categorySet.has(type);
+}
+
+export class FindingTally {
+  private readonly byType = new Map<DataType, Tally>();
+
+  /** One occurrence of `type` at path `base + segment` (concatenated only while paths are collected). */
+  add(type: DataType, base: string, segment: string, why: string, suspect = false): void {
+    let tally = this.byType.get(type);
+    if (tally === undefined) {
+      tally = { type, count: 0, paths: [], why: [], suspect: 0, lastBase: '', lastSegment: '' };
+      this.byType.set(type, tally);
+    }
+    tally.count++;
+    if (suspect) tally.suspect++;
+    if (tally.paths.length < maxPaths && (tally.lastBase !== base || tally.lastSegment !== segment)) {
+      tally.lastBase = base;
+      tally.lastSegment = segment;
+      const path = base + segment;
+      if (!tally.paths.includes(path)) tally.paths.push(path);
+    }
+    if (tally.why.length < maxWhy && !tally.why.includes(why)) tally.why.push(why);
+  }
+
+  has(type: DataType): boolean {
+    return this.byType.has(type);
+  }
+
+  /** Findings sorted highest grade first, then by type, for a stable output. */
+  toFindings(bareResidentIdSensitive: boolean): Finding[] {
+    const findings: Finding[] = [];
+    for (const tally of this.byType.values()) {
+      const grade = gradeOf(tally.type, bareResidentIdSensitive);
+      const finding: Finding = {
+        type: tally.type,
+        count: tally.count,
+        sensitive: grade === 'sensitive-pi',
+        grade,
+        paths: tally.paths,
+        why: tally.why,
+      };
+      if (tally.suspect > 0) finding.suspect = tally.suspect;
+      findings.push(finding);
+    }
+    return findings.sort(
+      (a, b) => grades.indexOf(a.grade) - grades.indexOf(b.grade) || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
+    );
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * JSON walked in one pass over the decoded string, never building the parsed object: the
+ * gateway's cost is this loop (issue 2, "Speed"). An explicit stack replaces recursion, so a
+ * body nested 100,000 levels deep is refused with XB_ERR_NESTING_TOO_DEEP instead of
+ * overflowing the call stack.
+ *
+ * People (CLARIFICATIONS 1): an object with a name field is a person together with its nameless
+ * sub-objects; data outside every named object goes to the single named person of the same
+ * array element, or else forms one person per array element (or per top-level object).
+ */
+import { XborderError } from '../errors.ts';
+import type { FieldInfo, ScanContext } from './context.ts';
+import { Person } from './subjects.ts';
+
+const OBJECT = 0;
+const ARRAY = 1;
+const EXPECT_VALUE = 0;
+const AFTER_VALUE = 1;
+const EXPECT_KEY = 2;
+
+/** Default depth bound: far beyond real payloads, far below what a recursive reader survives. */
+export const defaultMaxDepth = 512;
+
+/** Values shorter than this match no detector; only a field meaning makes them worth a call. */
+const minValueLength = 6;
+
+export interface JsonOutcome {
+  /** Short reason (never a value) when the text is not JSON; null when it parsed. */
+  error: string | null;
+  /** Where the unreadable part starts: the caller scans the rest as text. */
+  errorAt: number;
+}
+
+function push<T>(list: T[] | null, item: T): T[] {
+  if (list === null) return [item];
+  list.push(item);
+  return list;
+}
+
+function isWhitespace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+export class JsonWalker {
+  private readonly kind: Uint8Array;
+  private readonly index: Int32Array;
+  /** Depth whose person receives scalars of this frame; -1: each scalar is its own record. */
+  private readonly owner: Int32Array;
+  private readonly paths: string[];
+  /** Field of the member being read (objects) or of the key that opened the array. */
+  private readonly fieldOf: (FieldInfo | null)[];
+  private readonly acc: (Person | null)[];
+  private readonly groups: (Person[] | null)[];
+  private readonly named: (Person[] | null)[];
+  private depth = -1;
+  private recordDepth = 0;
+  /** NDJSON: the whole value is one record holding one person. */
+  private flatPerson: Person | null = null;
+  private rootPath = '$';
+  private realRoot = '$';
+
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly maxDepth = defaultMaxDepth,
+  ) {
+    this.kind = new Uint8Array(maxDepth + 1);
+    this.index = new Int32Array(maxDepth + 1);
+    this.owner = new Int32Array(maxDepth + 1);
+    this.paths = new Array<string>(maxDepth + 1).fill('$');
+    this.fieldOf = new Array<FieldInfo | null>(maxDepth + 1).fill(null);
+    this.acc = new Array<Person | null>(maxDepth + 1).fill(null);
+    this.groups = new Array<Person[] | null>(maxDepth + 1).fill(null);
+    this.named = new Array<Person[] | null>(maxDepth + 1).fill(null);
+  }
+
+  /** Walks a whole JSON document: a top-level array's elements are the records. */
+  document(text: string, from: number, to: number, rootPath = '$'): JsonOutcome {
+    this.flatPerson = null;
+    this.rootPath = rootPath;
+    this.realRoot = rootPath;
+    return this.walk(text, from, to);
+  }
+
+  /** Walks one NDJSON line into `person` (the caller ends the record). */
+  line(text: string, from: number, to: number, person: Person, lineIndex: number, root = '$'): JsonOutcome {
+    this.flatPerson = person;
+    this.rootPath = `${root}[*]`;
+    this.realRoot = `${root}[${lineIndex}]`;
+    return this.walk(text, from, to);
+  }
+
+  /** Path of the current value with real array indexes (evidence spans only). */
+  private realPath(segment: string): string {
+    let path = this.realRoot;
+    for (let d = 1; d <= this.depth; d++) {
+      const parent = d - 1;
+      path += this.kind[parent] === ARRAY ? `[${this.index[parent]}]` : this.fieldOf[parent]!.segment;
+    }
+    if (segment === '[*]' && this.depth >= 0) return `${path}[${this.index[this.depth]}]`;
+    return path + segment;
+  }
+
+  private open(kind: number, segment: string): void {
+    const d = this.depth + 1;
+    if (d >= this.maxDepth) {
+      throw new XborderError('XB_ERR_NESTING_TOO_DEEP', `JSON nested deeper than ${this.maxDepth} levels`, {
+        details: { maxDepth: this.maxDepth },
+      });
+    }
+    const parent = d - 1;
+    this.kind[d] = kind;
+    this.index[d] = 0;
+    this.paths[d] = d === 0 ? this.rootPath : this.paths[parent] + segment;
+    this.acc[d] = null;
+    this.groups[d] = null;
+    this.named[d] = null;
+    if (kind === OBJECT) this.owner[d] = d;
+    else if (d === 0) this.owner[d] = this.flatPerson === null ? -1 : 0;
+    else this.owner[d] = this.kind[parent] === OBJECT ? this.owner[parent]! : d;
+    // An array inherits the field that opened it (`phones: [...]` items are phones).
+    this.fieldOf[d] = kind === ARRAY && d > 0 && this.kind[parent] === OBJECT ? this.fieldOf[parent]! : null;
+    if (d === 0) this.recordDepth = kind === ARRAY ? 1 : 0;
+    this.depth = d;
+  }
+
+  /** Settles the people of the frame being closed (see the file comment). */
+  private close(): void {
+    const d = this.depth;
+    this.depth = d - 1;
+    if (this.flatPerson !== null) return;
+    const own = this.acc[d] ?? null;
+    let groups = this.groups[d] ?? null;
+    let named = this.named[d] ?? null;
+    let unowned: Person | null = own;
+    if (this.kind[d] === OBJECT && own !== null && own.named) {
+      if (groups !== null) for (const group of groups) own.absorb(group);
+      groups = null;
+      named = push(named, own);
+      unowned = null;
+    }
+    const isElement = d === 0 || this.kind[d - 1] === ARRAY;
+    if (isElement) {
+      if (unowned !== null && unowned.carries) {
+        if (named !== null && named.length === 1) named[0]!.absorb(unowned);
+        else groups = push(groups, unowned);
+      }
+      if (named !== null) for (const person of named) this.ctx.finishPerson(person);
+      named = null;
+      if (d === this.recordDepth) {
+        if (groups !== null) for (const group of groups) this.ctx.finishPerson(group);
+        this.ctx.endRecord();
+        return;
+      }
+    } else if (unowned !== null && unowned.carries) {
+      const parentAcc = this.acc[d - 1] ?? null;
+      if (parentAcc === null) this.acc[d - 1] = unowned;
+      else parentAcc.absorb(unowned);
+    }
+    if (d > 0) {
+      if (named !== null) for (const person of named) this.named[d - 1] = push(this.named[d - 1] ?? null, person);
+      if (groups !== null) for (const group of groups) this.groups[d - 1] = push(this.groups[d - 1] ?? null, group);
+    }
+  }
+
+  /** Closes every open frame after a syntax error, so what was read still counts. */
+  private abandon(): void {
+    while (this.depth >= 0) this.close();
+  }
+
+  /** Person receiving a scalar of the current frame, or null when the scalar is a record of its own. */
+  private personFor(d: number): Person | null {
+    if (this.flatPerson !== null) return this.flatPerson;
+    if (d < 0) return null;
+    const owner = this.owner[d]!;
+    if (owner < 0) return null;
+    let person = this.acc[owner] ?? null;
+    if (person === null) {
+      person = new Person();
+      this.acc[owner] = person;
+    }
+    return person;
+  }
+
+  private scalar(text: string, start: number, end: number, rawStart: number, rawEnd: number): void {
+    const d = this.depth;
+    const info = d >= 0 ? this.fieldOf[d]! : null;
+    const person = this.personFor(d);
+    if (person === null) {
+      // A scalar that is a record by itself: a top-level string, or an item of a top-level array.
+      const alone = new Person();
+      if (end - start >= minValueLength || info !== null) this.valueOf(text, start, end, info, alone, rawStart, rawEnd);
+      this.ctx.finishPerson(alone);
+      this.ctx.endRecord();
+    } else if (end - start >= minValueLength || info !== null) {
+      this.valueOf(text, start, end, info, person, rawStart, rawEnd);
+    }
+  }
+
+  private valueOf(
+    text: string,
+    start: number,
+    end: number,
+    info: FieldInfo | null,
+    person: Person,
+    rawStart: number,
+    rawEnd: number,
+  ): void {
+    const d = this.depth;
+    const base = d >= 0 ? this.paths[d]! : this.rootPath;
+    const segment = d >= 0 && this.kind[d] === ARRAY ? '[*]' : info === null ? '' : info.segment;
+    this.ctx.value(text, start, end, info, base, segment, person, rawStart, rawEnd);
+  }
+
+  private walk(text: string, from: number, to: number): JsonOutcome {
+    const ctx = this.ctx;
+    ctx.realPath = (segment) => this.realPath(segment);
+    this.depth = -1;
+    let i = from;
+    let state = EXPECT_VALUE;
+    let c = 0;
+    let token = from;
+    try {
+      for (;;) {
+        while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+        token = i;
+        if (i >= to) {
+          if (state === AFTER_VALUE && this.depth < 0) return { error: null, errorAt: -1 };
+          return this.fail('unexpected end of JSON', token);
+        }
+        if (state === AFTER_VALUE) {
+          const d = this.depth;
+          if (d < 0) return this.fail('unexpected data after the JSON value', token);
+          if (c === 44) {
+            i++;
+            if (this.kind[d] === ARRAY) {
+              this.index[d]!++;
+              state = EXPECT_VALUE;
+            } else state = EXPECT_KEY;
+          } else if ((c === 125 && this.kind[d] === OBJECT) || (c === 93 && this.kind[d] === ARRAY)) {
+            i++;
+            this.close();
+          } else return this.fail('expected , or a closing bracket', token);
+          continue;
+        }
+        if (state === EXPECT_KEY) {
+          if (c !== 34) return this.fail('expected a string key', token);
+          const start = i + 1;
+          let escaped = false;
+          for (i = start; i < to; i++) {
+            c = text.charCodeAt(i);
+            if (c === 34) break;
+            if (c === 92) {
+              escaped = true;
+              i++;
+            } else if (c < 32) return this.fail('control character in a string', token);
+          }
+          if (i >= to) return this.fail('unterminated string', token);
+          const end = i;
+          i++;
+          const key = escaped ? (JSON.parse(text.slice(start - 1, end + 1)) as string) : text.slice(start, end);
+          const d = this.depth;
+          const info = ctx.field(key);
+          this.fieldOf[d] = info;
+          if (info.keyHoldsValues) {
+            const person = this.personFor(d)!;
+            ctx.keyValues(key, this.paths[d]!, info, person, start, end);
+          }
+          while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+          if (c !== 58 || i >= to) return this.fail('expected :', i);
+          i++;
+          state = EXPECT_VALUE;
+          continue;
+        }
+        // EXPECT_VALUE
+        if (c === 34) {
+          const start = i + 1;
+          let escaped = false;
+          for (i = start; i < to; i++) {
+            c = text.charCodeAt(i);
+            if (c === 34) break;
+            if (c === 92) {
+              escaped = true;
+              i++;
+            } else if (c < 32) return this.fail('control character in a string', token);
+          }
+          if (i >= to) return this.fail('unterminated string', token);
+          const end = i;
+          i++;
+          if (escaped) {
+            // Escapes (\u0031…) must not hide a value: scan the decoded string, span the raw one.
+            const decoded = JSON.parse(text.slice(start - 1, end + 1)) as string;
+            this.scalar(decoded, 0, decoded.length, start, end);
+          } else this.scalar(text, start, end, -1, -1);
+          state = AFTER_VALUE;
+        } else if (c === 123 || c === 91) {
+          const d = this.depth;
+          const segment = d < 0 ? '' : this.kind[d] === ARRAY ? '[*]' : (this.fieldOf[d]?.segment ?? '');
+          this.open(c === 123 ? OBJECT : ARRAY, segment);
+          i++;
+          while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+          const closer = this.kind[this.depth] === ARRAY ? 93 : 125;
+          if (i < to && c === closer) {
+            i++;
+            this.close();
+            state = AFTER_VALUE;
+          } else state = this.kind[this.depth] === ARRAY ? EXPECT_VALUE : EXPECT_KEY;
+        } else if (c === 45 || (c >= 48 && c <= 57)) {
+          const start = i;
+          for (i++; i < to; i++) {
+            c = text.charCodeAt(i);
+            if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
+          }
+          this.scalar(text, start, i, -1, -1);
+          state = AFTER_VALUE;
+        } else if (c === 116 && text.startsWith('true', i)) {
+          this.literal(text, i, i + 4);
+          i += 4;
+          state = AFTER_VALUE;
+        } else if (c === 102 && text.startsWith('false', i)) {
+          this.literal(text, i, i + 5);
+          i += 5;
+          state = AFTER_VALUE;
+        } else if (c === 110 && text.startsWith('null', i)) {
+          // null carries nothing (CLARIFICATIONS 12), but an item of a top-level array is still a record.
+          if (this.personFor(this.depth) === null) this.ctx.endRecord();
+          i += 4;
+          state = AFTER_VALUE;
+        } else return this.fail('unexpected character', token);
+      }
+    } finally {
+      if (this.depth >= 0) this.abandon();
+    }
+  }
+
+  /** true/false under a category field (`残疾: true`) still says something about the person. */
+  private literal(text: string, start: number, end: number): void {
+    const d = this.depth;
+    if ((d >= 0 && this.fieldOf[d] !== null) || this.personFor(d) === null) this.scalar(text, start, end, -1, -1);
+  }
+
+  private fail(reason: string, at: number): JsonOutcome {
+    this.abandon();
+    return { error: `${reason} at offset ${at}`, errorAt: at };
+  }
+}

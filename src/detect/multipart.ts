@@ -1,0 +1,120 @@
+/**
+ * multipart/form-data, part by part with each part's own type (issue 2, point 4). Plain fields
+ * together form one record holding one person, like a form body; a JSON, CSV or NDJSON part is
+ * walked like a body of that type; a file part of a binary type cannot be inspected and is
+ * reported as `unscanned_binary` with its size, never passed silently.
+ */
+import type { ScanContext } from './context.ts';
+import { decodeText, kindOf, looksBinary, parseContentType } from './decode.ts';
+import { Person } from './subjects.ts';
+import { sniffKind, walkText, type WalkOptions } from './walk.ts';
+
+interface Part {
+  name: string;
+  filename: string | null;
+  contentType: string | null;
+  transferEncoding: string | null;
+  start: number;
+  end: number;
+}
+
+function headerParam(value: string, name: string): string | null {
+  const match = new RegExp(`(?:^|;)\\s*${name}\\*?="?([^";]*)"?`, 'i').exec(value);
+  return match ? match[1]! : null;
+}
+
+/** Byte ranges of the parts; null when the boundary never appears (then the body is text). */
+export function splitParts(body: Buffer, boundary: string): Part[] | null {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Part[] = [];
+  let at = body.indexOf(delimiter);
+  if (at < 0) return null;
+  for (;;) {
+    const after = at + delimiter.length;
+    if (body[after] === 45 && body[after + 1] === 45) break; // closing delimiter
+    const lineEnd = body.indexOf(10, after);
+    if (lineEnd < 0) break;
+    let headersEnd = body.indexOf('\r\n\r\n', lineEnd + 1);
+    let bodyStart = headersEnd + 4;
+    if (headersEnd < 0) {
+      headersEnd = body.indexOf('\n\n', lineEnd + 1);
+      bodyStart = headersEnd + 2;
+      if (headersEnd < 0) break;
+    }
+    let next = body.indexOf(`\r\n--${boundary}`, bodyStart);
+    let end = next;
+    if (next < 0) {
+      next = body.indexOf(`\n--${boundary}`, bodyStart);
+      end = next;
+    } else next += 2;
+    if (next < 0) {
+      end = body.length;
+    } else if (body[next] === 10) next += 1;
+    const headers = body.toString('utf8', lineEnd + 1, headersEnd);
+    const part: Part = { name: '', filename: null, contentType: null, transferEncoding: null, start: bodyStart, end };
+    for (const line of headers.split(/\r?\n/)) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const header = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (header === 'content-disposition') {
+        part.name = headerParam(value, 'name') ?? '';
+        part.filename = headerParam(value, 'filename');
+      } else if (header === 'content-type') part.contentType = value;
+      else if (header === 'content-transfer-encoding') part.transferEncoding = value.toLowerCase();
+    }
+    parts.push(part);
+    if (next < 0) break;
+    at = next;
+  }
+  return parts;
+}
+
+/**
+ * Walks the parts. UTF-8 parts are walked in place inside `text` (the whole body as UTF-8), so
+ * evidence spans index the body; parts in another charset or base64 are walked on their own
+ * decoded copy and leave no spans (the masker cannot rewrite what it cannot address).
+ */
+export function walkMultipart(ctx: ScanContext, body: Buffer, text: string, boundary: string, options: WalkOptions): boolean {
+  const parts = splitParts(body, boundary);
+  if (parts === null) return false;
+  const fields = new Person();
+  let fieldCount = 0;
+  let charAt = 0;
+  let byteAt = 0;
+  for (const part of parts) {
+    charAt += body.toString('utf8', byteAt, part.start).length;
+    byteAt = part.start;
+    const partChars = body.toString('utf8', part.start, part.end).length;
+    const root = `part:${part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
+    const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
+    let bytes = body.subarray(part.start, part.end);
+    const inPlace = part.transferEncoding !== 'base64' && (type.charset === 'utf-8' || type.charset === 'utf8');
+    if (part.transferEncoding === 'base64') bytes = Buffer.from(bytes.toString('latin1'), 'base64');
+    let kind = type.kind;
+    if (kind === 'sniff') kind = looksBinary(bytes, type.charset) ? 'binary' : 'sniff';
+    if (kind === 'binary' || kind === 'multipart' || looksBinary(bytes, type.charset)) {
+      ctx.findings.add('unscanned_binary', root, '', `binary part ${type.mediaType || 'without a type'}`);
+      continue;
+    }
+    const partText = inPlace ? text : decodeText(bytes, type.charset);
+    const from = inPlace ? charAt : 0;
+    const to = inPlace ? charAt + partChars : partText.length;
+    if (kind === 'sniff') kind = part.filename === null ? 'text' : sniffKind(partText.slice(from, Math.min(to, from + 1024)));
+    const spans = ctx.spans;
+    if (!inPlace) ctx.spans = null;
+    if (kind === 'text' && part.filename === null && kindOf(type.mediaType) !== 'binary') {
+      // A plain form field: its name gives meaning to its value, as a form key does.
+      const info = ctx.field(part.name);
+      ctx.realPath = () => root;
+      ctx.value(partText, from, to, info, root, '', fields);
+      fieldCount++;
+    } else walkText(ctx, kind, partText, from, to, { ...options, root });
+    ctx.spans = spans;
+  }
+  if (fieldCount > 0) {
+    ctx.finishPerson(fields);
+    ctx.endRecord();
+  }
+  return true;
+}

@@ -1,0 +1,51 @@
+/**
+ * NDJSON: each line is one record holding one person (CLARIFICATIONS 1). A line that is not
+ * JSON is not a way around inspection: what follows the error is scanned as text, and the
+ * scan says `parseError` with the line number.
+ */
+import type { ScanContext } from './context.ts';
+import type { JsonWalker } from './json.ts';
+import { Person } from './subjects.ts';
+
+function blank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
+  }
+  return true;
+}
+
+export class NdjsonWalker {
+  /** Records seen so far: the real index in evidence paths (`$[12].buyer.idNo`). */
+  private record = 0;
+
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly json: JsonWalker,
+    private readonly root = '$',
+  ) {}
+
+  /** Walks the complete lines of `text[from, to)`; a last line without newline counts too. */
+  lines(text: string, from: number, to: number): void {
+    const ctx = this.ctx;
+    let i = from;
+    while (i < to) {
+      let newline = text.indexOf('\n', i);
+      if (newline < 0 || newline > to) newline = to;
+      if (!blank(text, i, newline)) {
+        const person = new Person();
+        const outcome = this.json.line(text, i, newline, person, this.record, this.root);
+        if (outcome.error !== null) {
+          ctx.parseError ??= `line ${this.record + 1}: ${outcome.error}`;
+          const rest = outcome.errorAt;
+          ctx.realPath = () => `${this.root}[${this.record}]`;
+          ctx.value(text, rest, newline, null, `${this.root}[*]`, '', person);
+        }
+        ctx.finishPerson(person);
+        ctx.endRecord();
+        this.record++;
+      }
+      i = newline + 1;
+    }
+  }
+}

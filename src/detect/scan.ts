@@ -1,0 +1,149 @@
+/**
+ * scan(): from a body as received to findings, records and subjects. Bodies the gateway cannot
+ * read are reported, never passed silently: binary → `unscanned_binary`, malformed JSON →
+ * scanned as text with `parseError`; past the decode cap, nested too deep or in an encoding Node
+ * cannot decode, scan() throws an XborderError with the code the gateway maps to a status.
+ */
+import { ScanContext } from './context.ts';
+import {
+  decodeContent,
+  decodeText,
+  defaultMaxDecodedBytes,
+  encodingsOf,
+  looksBinary,
+  parseContentType,
+  type ContentType,
+} from './decode.ts';
+import { defaultMaxDepth } from './json.ts';
+import { walkMultipart } from './multipart.ts';
+import { scanStream } from './stream.ts';
+import type { ScanEvidence, ScanOptions, ScanResult } from './types.ts';
+import { sniffKind, walkText } from './walk.ts';
+import { XborderError } from '../errors.ts';
+
+export type ScanBody = Uint8Array | string | AsyncIterable<Uint8Array>;
+
+/** Internal knobs beyond the public ScanOptions (tests and the CLI use them). */
+export interface ScanTuning {
+  /** Depth bound of JSON bodies; deeper → XB_ERR_NESTING_TOO_DEEP. */
+  maxDepth?: number;
+}
+
+interface Scanned {
+  result: ScanResult;
+  evidence: ScanEvidence;
+}
+
+function isStream(body: ScanBody): body is AsyncIterable<Uint8Array> {
+  return typeof body !== 'string' && !(body instanceof Uint8Array);
+}
+
+async function collect(source: AsyncIterable<Uint8Array>, cap: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.byteLength;
+    // A buffered body larger than the cap would be refused after decoding anyway.
+    if (size > cap) {
+      throw new XborderError('XB_ERR_DECODE_LIMIT', `body exceeds ${cap} bytes`, { details: { maxDecodedBytes: cap } });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function unscannedResult(type: ContentType, bytes: number, contentType: string): ScanResult {
+  return {
+    bytes,
+    records: 0,
+    subjects: 0,
+    sensitiveSubjects: 0,
+    identifiable: 0,
+    parseError: null,
+    unscanned: { reason: 'binary', bytes },
+    contentType,
+    findings: [
+      {
+        type: 'unscanned_binary',
+        count: 1,
+        sensitive: false,
+        grade: 'general',
+        paths: ['$'],
+        why: [`binary content ${type.mediaType || 'without a content type'}`],
+      },
+    ],
+  };
+}
+
+function resultOf(ctx: ScanContext, bytes: number, contentType: string, bare: boolean): ScanResult {
+  return {
+    bytes,
+    records: ctx.records,
+    subjects: ctx.subjects.subjects,
+    sensitiveSubjects: ctx.subjects.sensitiveSubjects,
+    identifiable: ctx.identifiable,
+    parseError: ctx.parseError,
+    unscanned: null,
+    contentType,
+    findings: ctx.findings.toFindings(bare),
+  };
+}
+
+export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning, withEvidence: boolean): Promise<Scanned> {
+  const type = parseContentType(options.contentType);
+  const maxDepth = options.maxDepth ?? defaultMaxDepth;
+  const bare = options.bareResidentIdSensitive ?? false;
+  const settings = { at: options.at ?? new Date(), bareResidentIdSensitive: bare, withEvidence };
+  const ctx = new ScanContext(settings);
+  encodingsOf(options.contentEncoding); // refuse an unreadable encoding before reading the body
+
+  if (isStream(body)) {
+    const streamable = type.kind === 'ndjson' || type.kind === 'csv' || type.kind === 'text';
+    if (streamable && !withEvidence) {
+      // A plain stream is walked in bounded memory whatever its size; an encoded one keeps the
+      // cap, so a compression bomb still costs at most the cap of decompression work.
+      const encoded = encodingsOf(options.contentEncoding).length > 0;
+      const cap = encoded ? (options.maxDecodedBytes ?? defaultMaxDecodedBytes) : Number.POSITIVE_INFINITY;
+      const outcome = await scanStream(body, type, options.contentEncoding, cap, ctx, maxDepth);
+      const result = outcome.binary ? unscannedResult(type, outcome.bytes, type.mediaType) : resultOf(ctx, outcome.bytes, type.mediaType, bare);
+      return { result, evidence: { subjects: [], spans: [], text: null } };
+    }
+    body = await collect(body, options.maxDecodedBytes ?? defaultMaxDecodedBytes);
+  }
+
+  const cap = options.maxDecodedBytes ?? defaultMaxDecodedBytes;
+  let text: string;
+  let bytes: number;
+  let decoded: Uint8Array | null = null;
+  if (typeof body === 'string') {
+    // A string is already decoded text: there is no encoding or charset left to undo.
+    text = body;
+    bytes = Buffer.byteLength(body);
+    if (type.kind === 'binary') return { result: unscannedResult(type, bytes, type.mediaType), evidence: { subjects: [], spans: [], text: null } };
+  } else {
+    bytes = body.byteLength;
+    decoded = decodeContent(body, options.contentEncoding, cap);
+    if (type.kind === 'binary' || looksBinary(decoded, type.charset)) {
+      return { result: unscannedResult(type, bytes, type.mediaType), evidence: { subjects: [], spans: [], text: null } };
+    }
+    text = decodeText(decoded, type.charset);
+  }
+
+  const kind = type.kind === 'sniff' ? sniffKind(text) : type.kind;
+  const walk = { maxDepth, root: '$' };
+  if (kind === 'multipart') {
+    const raw = decoded === null ? Buffer.from(text) : Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+    if (type.boundary === null || !walkMultipart(ctx, raw, text, type.boundary, walk)) {
+      ctx.parseError = 'multipart body without its boundary';
+      walkText(ctx, 'text', text, 0, text.length, walk);
+    }
+  } else walkText(ctx, kind, text, 0, text.length, walk);
+
+  const result = resultOf(ctx, bytes, type.mediaType, bare);
+  const evidence: ScanEvidence = {
+    subjects: ctx.subjects.evidence ?? [],
+    spans: ctx.spans ?? [],
+    text: withEvidence ? text : null,
+  };
+  return { result, evidence };
+}
