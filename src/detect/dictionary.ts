@@ -1,0 +1,93 @@
+/**
+ * Field names → meaning (issue 2 point 2). Keys are compared after normalisation: NFKC width
+ * folding (ｉｄＮｏ, full-width brackets), lower-case ASCII, and no `_ - . space` separators, so
+ * `idNo`, `id_no`, `ID-NO` and `Id No` are one name. Matching is exact first, then a person-role
+ * prefix (`buyerIdNo`), then, for distinctive names only, any prefix (`买家身份证号`).
+ */
+import type { FieldMeaning } from './types.ts';
+import { dictionary, notPersonal, rolePrefixes } from './dictionary-entries.ts';
+import type { DictionaryGroup } from './dictionary-entries.ts';
+
+/** Characters that separate words in field names, and decorations of CSV headers (`*姓名`, `姓名(必填)` aside). */
+const separators = new Set([' ', '_', '-', '.', '/', ':', '*', '#', '·', '(', ')', '\t']);
+
+export function normaliseFieldName(key: string): string {
+  let folded = key;
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) >= 0x80) {
+      folded = key.normalize('NFKC');
+      break;
+    }
+  }
+  let out = '';
+  for (const ch of folded) {
+    if (separators.has(ch)) continue;
+    const c = ch.charCodeAt(0);
+    out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : ch;
+  }
+  return out;
+}
+
+function meaningOf(group: DictionaryGroup, entry: string): FieldMeaning {
+  const meaning: FieldMeaning = { entry };
+  if (group.valueType !== undefined) meaning.valueType = group.valueType;
+  if (group.category !== undefined) meaning.category = group.category;
+  if (group.personal !== undefined) meaning.personal = group.personal;
+  return Object.freeze(meaning);
+}
+
+/** Every name, exact. */
+const exactNames = new Map<string, FieldMeaning>();
+/** Names that may follow a role prefix ('role' and 'any'). */
+const afterRole = new Map<string, FieldMeaning>();
+/** Names that may follow any prefix, longest first. */
+const anySuffixes: [string, FieldMeaning][] = [];
+
+for (const group of dictionary) {
+  for (const reach of ['any', 'role', 'exact'] as const) {
+    for (const name of group.names[reach] ?? []) {
+      const key = normaliseFieldName(name);
+      const meaning = meaningOf(group, name);
+      if (!exactNames.has(key)) exactNames.set(key, meaning);
+      if (reach !== 'exact' && !afterRole.has(key)) afterRole.set(key, meaning);
+      if (reach === 'any') anySuffixes.push([key, meaning]);
+    }
+  }
+}
+anySuffixes.sort((x, y) => y[0].length - x[0].length);
+const roles = rolePrefixes.map(normaliseFieldName).sort((x, y) => y.length - x.length);
+const excluded = new Set(notPersonal);
+
+function lookupNormalised(key: string): FieldMeaning | null {
+  if (key.length === 0 || excluded.has(key)) return null;
+  const exact = exactNames.get(key);
+  if (exact !== undefined) return exact;
+  for (const role of roles) {
+    if (key.length > role.length && key.startsWith(role)) {
+      const meaning = afterRole.get(key.slice(role.length));
+      if (meaning !== undefined) return meaning;
+    }
+  }
+  for (const [suffix, meaning] of anySuffixes) if (key.endsWith(suffix)) return meaning;
+  return null;
+}
+
+/** Distinct keys are few in real payloads; a map keyed by user ids must not grow without bound. */
+const cacheLimit = 10_000;
+const cache = new Map<string, FieldMeaning | null>();
+
+/** Meaning of a field name (JSON key, CSV header, form key): case-, separator- and width-insensitive (idNo, id_no, ID-NO, 身份证号, sfzh…). Cached; called once per distinct key. */
+export function lookupField(key: string): FieldMeaning | null {
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  if (key.length > 64) return null; // no field name is a paragraph
+  const meaning = lookupNormalised(normaliseFieldName(key));
+  if (cache.size >= cacheLimit) cache.clear();
+  cache.set(key, meaning);
+  return meaning;
+}
+
+/** True when the field names a person (name, 姓名, xm, fullName, 客户名称 for a person…) — used for "identifiable individual" and for grouping people (CLARIFICATIONS 1). */
+export function isNameField(key: string): boolean {
+  return lookupField(key)?.personal === 'person_name';
+}

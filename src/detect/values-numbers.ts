@@ -1,0 +1,163 @@
+/**
+ * Numbers: resident IDs, mobiles, Hong Kong / Macao phones, payment cards, USCCs of digits only,
+ * and 8-digit Taiwan permits, written plain (13812345678) or in groups (138 1234 5678,
+ * 6222-0212-3456-7890, +86 138…). A digit run that continues into letters or more digits is one
+ * token and never a value (issue 2: numbers glued to other digits).
+ */
+import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, validResidentId18 } from './values-ids.ts';
+import { usccVerdict } from './values-codes.ts';
+import { isAlnum, isDigit } from './values-net.ts';
+import { push, state, weakVouch } from './values-state.ts';
+
+/** Group boundaries of the current grouped number: at most 6 groups (4-4-4-4-3 plus a country code). */
+const maxGroups = 6;
+const groupEnds = new Int32Array(maxGroups + 1);
+const groupTotals = new Int32Array(maxGroups + 1);
+
+function isX(c: number): boolean {
+  return (c | 32) === 120;
+}
+
+/**
+ * The digit run `text[i, j)` (after a `+` at `plusAt`, or -1). Returns where scanning resumes.
+ */
+export function scanNumber(i: number, j: number, plusAt: number): number {
+  const { text, end } = state;
+  const spanStart = plusAt >= 0 ? plusAt : i;
+  if (j + 1 < end) {
+    const sep = text.charCodeAt(j);
+    if ((sep === 32 || sep === 45) && isDigit(text.charCodeAt(j + 1))) {
+      const e = scanGrouped(i, j, spanStart, plusAt >= 0);
+      if (e > 0) return e;
+    }
+  }
+  let valueEnd = j;
+  if (j - i === 17 && j < end && isX(text.charCodeAt(j))) valueEnd = j + 1;
+  if (valueEnd < end && isAlnum(text.charCodeAt(valueEnd))) {
+    // Glued to letters (+86138…abc): one token, no value.
+    while (valueEnd < end && isAlnum(text.charCodeAt(valueEnd))) valueEnd++;
+    return valueEnd;
+  }
+  validateNumber(text, i, valueEnd, spanStart, valueEnd, plusAt >= 0, false);
+  return valueEnd;
+}
+
+/**
+ * Groups separated by single spaces or dashes. Tries the longest run of groups first, then
+ * shorter ones, so "138 1234 5678 2024" still yields the mobile. Returns the end of the value
+ * found, or -1 (the caller then validates the first run alone).
+ */
+function scanGrouped(i: number, j: number, spanStart: number, plus: boolean): number {
+  const { text, end } = state;
+  let groups = 1;
+  groupEnds[1] = j;
+  groupTotals[1] = j - i;
+  let k = j;
+  while (groups < maxGroups && k + 2 < end) {
+    const sep = text.charCodeAt(k);
+    if ((sep !== 32 && sep !== 45) || !isDigit(text.charCodeAt(k + 1))) break;
+    let m = k + 1;
+    while (m < end && m - k <= 12 && isDigit(text.charCodeAt(m))) m++;
+    const length = m - k - 1;
+    if (length > 11 || (m < end && isAlnum(text.charCodeAt(m)) && !(isX(text.charCodeAt(m)) && (groupTotals[groups] ?? 0) + length === 17))) break;
+    groups++;
+    groupEnds[groups] = m;
+    groupTotals[groups] = (groupTotals[groups - 1] ?? 0) + length;
+    k = m;
+  }
+  for (let g = groups; g >= 2; g--) {
+    const total = groupTotals[g] ?? 0;
+    let valueEnd = groupEnds[g] ?? 0;
+    const withX = total === 17 && valueEnd < end && isX(text.charCodeAt(valueEnd));
+    if (withX) valueEnd++;
+    if (!isCandidateLength(withX ? 18 : total, plus)) continue;
+    let digits = '';
+    for (let p = i; p < valueEnd; p++) {
+      const c = text.charCodeAt(p);
+      if (c !== 32 && c !== 45) digits += text.charAt(p);
+    }
+    if (validateNumber(digits, 0, digits.length, spanStart, valueEnd, plus, true)) return valueEnd;
+  }
+  return -1;
+}
+
+function isCandidateLength(length: number, plus: boolean): boolean {
+  if (plus) return length === 11 || length === 13;
+  return length === 11 || (length >= 13 && length <= 19);
+}
+
+/**
+ * Validates the number `s[a, b)` (digits, or 17 digits and X) whose span in the text is
+ * `[spanStart, spanEnd)`. Pushes the hit and returns true when it is one.
+ */
+function validateNumber(s: string, a: number, b: number, spanStart: number, spanEnd: number, plus: boolean, grouped: boolean): boolean {
+  const length = b - a;
+  if (plus || (length >= 13 && s.startsWith('00', a))) return validateInternational(s, plus ? a : a + 2, b, spanStart, spanEnd);
+  if (length === 11) {
+    if (!isMobile(s, a)) return false;
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a, b)}`, 'mobile number 1[3-9]');
+    return true;
+  }
+  if (length === 13 && s.startsWith('86', a) && isMobile(s, a + 2)) {
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a + 2, b)}`, 'mobile number 1[3-9]');
+    return true;
+  }
+  if (length === 18 || length === 15) {
+    const id = length === 18 ? validResidentId18(s, a, state.today) : validResidentId15(s, a, state.today);
+    if (id !== null) {
+      const hit = push('cn_resident_id', spanStart, spanEnd, `cn_resident_id:${id.id}`, length === 18 ? 'GB 11643 check digit' : 'GB 11643-1989 15-digit ID');
+      if (isUnder14(id.birth, state.today)) hit.minor = true;
+      return true;
+    }
+    if (isX(s.charCodeAt(b - 1))) return false;
+    if (length === 18 && !grouped) {
+      const verdict = usccVerdict(s, a, isProvincePrefix);
+      if (verdict === 'valid') {
+        push('cn_uscc', spanStart, spanEnd, null, 'GB 32100 check character');
+        return true;
+      }
+    }
+  }
+  if (length >= 14 && length <= 19) {
+    const network = cardNetwork(s, a, b);
+    if (network === null) return false;
+    push('bank_card', spanStart, spanEnd, `bank_card:${s.slice(a, b)}`, `Luhn + IIN ${network}`);
+    return true;
+  }
+  if (length === 8 && !grouped) return validateEightDigits(s, a, b, spanStart);
+  return false;
+}
+
+/** After +86 / 0086, +852 / 00852, +853 / 00853 (`a` is past the + or 00). */
+function validateInternational(s: string, a: number, b: number, spanStart: number, spanEnd: number): boolean {
+  const length = b - a;
+  if (length === 13 && s.startsWith('86', a) && isMobile(s, a + 2)) {
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a + 2, b)}`, 'mobile number +86 1[3-9]');
+    return true;
+  }
+  if (length !== 11) return false;
+  const first = s.charCodeAt(a + 3);
+  // Hong Kong numbers of 8 digits start 4–9 (2 and 3 are fixed lines); Macao mobiles start 6.
+  const hk = s.startsWith('852', a) && first >= 52 && first <= 57;
+  const mo = s.startsWith('853', a) && first === 54;
+  if (!hk && !mo) return false;
+  push('hk_mo_phone', spanStart, spanEnd, `hk_mo_phone:+${s.slice(a, b)}`, hk ? 'Hong Kong number +852' : 'Macao number +853');
+  return true;
+}
+
+/** 8 digits: a Taiwan permit under a field name or hotword; under a phone field, a Hong Kong / Macao number. */
+function validateEightDigits(s: string, a: number, b: number, spanStart: number): boolean {
+  const why = weakVouch('tw_permit', spanStart);
+  if (why !== null) {
+    push('tw_permit', spanStart, b, `tw_permit:${s.slice(a, b)}`, why);
+    return true;
+  }
+  const hint = state.hint;
+  const first = s.charCodeAt(a);
+  if ((hint?.valueType === 'cn_mobile' || hint?.valueType === 'hk_mo_phone') && first >= 52 && first <= 57) {
+    // Without its country code the number cannot say whether it is +852 or +853.
+    push('hk_mo_phone', spanStart, b, `hk_mo_phone:${s.slice(a, b)}`, `field ${hint.entry}`);
+    return true;
+  }
+  return false;
+}

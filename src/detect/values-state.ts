@@ -1,0 +1,35 @@
+/**
+ * State of the current findValues call, shared by the scanner's parts. JavaScript runs one call
+ * at a time and the pass never re-enters itself, so module state saves a context object per string.
+ */
+import type { ValueType } from '../domain.ts';
+import type { FieldMeaning, ValueHit } from './types.ts';
+import { hotwordBefore } from './values-hotwords.ts';
+
+export interface ScanState {
+  text: string;
+  start: number;
+  end: number;
+  hint: FieldMeaning | null;
+  /** Scan date in China Standard Time as yyyymmdd. */
+  today: number;
+  out: ValueHit[];
+  /** Index in `out` of this call's first hit. */
+  first: number;
+}
+
+export const state: ScanState = { text: '', start: 0, end: 0, hint: null, today: 0, out: [], first: 0 };
+
+export function push(type: ValueType, start: number, end: number, identifier: string | null, why: string): ValueHit {
+  const hit: ValueHit = { type, start, end, identifier, why };
+  state.out.push(hit);
+  return hit;
+}
+
+/** Why a weak format counts here (field name or hotword), or null when nothing vouches for it. */
+export function weakVouch(type: ValueType, valueStart: number): string | null {
+  const hint = state.hint;
+  if (hint !== null && hint.valueType === type) return `field ${hint.entry}`;
+  const word = hotwordBefore(state.text, valueStart, state.start, type);
+  return word === null ? null : `hotword ${word}`;
+}

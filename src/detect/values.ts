@@ -1,0 +1,241 @@
+/**
+ * Value detectors (DESIGN.md §4, issue 2 point 1): one left-to-right pass over the char codes of
+ * a text, classifying runs — digit runs with separators, alphanumeric runs, `@` for e-mail, `:`
+ * and `.` for IP addresses, CJK province characters for plates — and validating a candidate only
+ * when its shape and length fit. No regular expression, no rescans, no allocation for text that
+ * holds nothing. State of the current call lives in module variables: JavaScript runs one call
+ * at a time and the pass never re-enters itself, so this saves a context object per string.
+ */
+import type { FieldMeaning, ValueHit } from './types.ts';
+import { hkidIdentifier, isHkMacaoPermitShape, isPassportShape, isPlateProvince, plateLength, usccVerdict, validHkid } from './values-codes.ts';
+import { isProvincePrefix, shanghaiYmd } from './values-ids.ts';
+import { decimalEnd, decimalOut, emailDomainEnd, emailLocalStart, ipv4End, ipv6End, isAlnum, isDigit } from './values-net.ts';
+import { scanNumber } from './values-numbers.ts';
+import { fieldTokenHit } from './values-token.ts';
+import { push, state, weakVouch } from './values-state.ts';
+
+/** Finds every validated value in text[start, end), appending to out. One left-to-right pass, no regex backtracking, no per-pattern rescans. */
+export function findValues(text: string, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
+  state.text = text;
+  state.start = start;
+  state.end = end;
+  state.hint = hint;
+  state.today = shanghaiYmd(at);
+  state.out = out;
+  state.first = out.length;
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c < 128) {
+      if (isAlnum(c)) {
+        i = scanWord(i);
+        continue;
+      }
+      if (c === 43 /* + */ && i + 1 < end && isDigit(text.charCodeAt(i + 1)) && (i === start || !isAlnum(text.charCodeAt(i - 1)))) {
+        i = scanDigitRun(i + 1, i);
+        continue;
+      }
+      if (c === 45 /* - */ && i + 1 < end && isDigit(text.charCodeAt(i + 1)) && (i === start || !isAlnum(text.charCodeAt(i - 1)))) {
+        // A signed decimal (-33.8688,151.2093); anything else resumes at the digit.
+        const e = scanDecimal(i, i + 1);
+        i = e > 0 ? e : i + 1;
+        continue;
+      }
+      if (c === 58 /* : */ && i + 1 < end && text.charCodeAt(i + 1) === 58 && (i === start || text.charCodeAt(i - 1) !== 58)) {
+        const e = ipv6End(text, i, end);
+        if (e > 0) {
+          push('ipv6', i, e, null, 'IPv6 syntax');
+          i = e;
+          continue;
+        }
+      }
+    } else if (isPlateProvince(c)) {
+      i = scanPlate(i);
+      continue;
+    }
+    i++;
+  }
+  if (hint?.valueType !== undefined && out.length === state.first) fieldTokenHit(text, start, end, hint, out);
+  state.out = [];
+  state.hint = null;
+}
+
+/** Cheap test the walkers use to skip strings that cannot hold any value (e.g. no digit, no '@', no ':' and no CJK plate char). Must never return false for a string findValues would find something in. */
+export function mayHoldValues(text: string, start: number, end: number): boolean {
+  // Without a field hint: under a hint with a value type, call findValues directly (tokens count there).
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) {
+      if ((c >= 48 && c <= 57) || c === 64 || c === 58) return true;
+    } else if (isPlateProvince(c)) return true;
+  }
+  return false;
+}
+
+function isHexRun(a: number, b: number): boolean {
+  for (let k = a; k < b; k++) {
+    const c = state.text.charCodeAt(k) | 32;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** An alphanumeric run starting at `i` (not preceded by one). Returns where scanning resumes. */
+function scanWord(i: number): number {
+  const { text, end } = state;
+  let j = i;
+  let letters = 0;
+  while (j < end) {
+    const c = text.charCodeAt(j);
+    if (c >= 48 && c <= 57) j++;
+    else if (((c | 32) >= 97 && (c | 32) <= 122)) {
+      letters++;
+      j++;
+    } else break;
+  }
+  const next = j < end ? text.charCodeAt(j) : -1;
+  if (next === 64 /* @ */) return scanEmail(j);
+  if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && text.charCodeAt(i - 1) !== 58) {
+    const e = ipv6End(text, i, end);
+    if (e > 0) {
+      push('ipv6', i, e, null, 'IPv6 syntax');
+      return e;
+    }
+  }
+  if (letters === 0) return scanDigitRun(i, -1);
+  if (j - i === 18 && letters === 1 && (text.charCodeAt(j - 1) | 32) === 120 /* x */) return scanDigitRun(i, -1);
+  scanCode(i, j, letters);
+  return j;
+}
+
+function scanEmail(at: number): number {
+  const { text, start, end, out } = state;
+  const local = emailLocalStart(text, at, start);
+  const domainEnd = local < 0 ? -1 : emailDomainEnd(text, at, end);
+  if (domainEnd < 0) return at + 1;
+  // A number in the local part (13812345678@163.com) is part of the address, not a second value.
+  while (out.length > state.first && (out[out.length - 1]?.start ?? -1) >= local) out.pop();
+  push('email', local, domainEnd, `email:${text.slice(local, domainEnd).toLowerCase()}`, 'e-mail syntax');
+  return domainEnd;
+}
+
+/** A digit run at `i` (optionally after a `+` at `plusAt`): dotted forms first, then numbers. */
+function scanDigitRun(i: number, plusAt: number): number {
+  const { text, end } = state;
+  let j = i;
+  while (j < end && isDigit(text.charCodeAt(j))) j++;
+  if (plusAt < 0 && j + 1 < end && text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) {
+    const v4 = j - i <= 3 && text.charCodeAt(i - 1) !== 46 ? ipv4End(text, i, end) : -1;
+    if (v4 > 0) {
+      push('ipv4', i, v4, null, 'IPv4 syntax');
+      return v4;
+    }
+    const e = scanDecimal(i, i);
+    if (e > 0) return e;
+    // An amount (13812345678.00), a version (1.2.3.4.5): skip the whole dotted number.
+    let k = j;
+    while (k + 1 < end && text.charCodeAt(k) === 46 && isDigit(text.charCodeAt(k + 1))) {
+      k++;
+      while (k < end && isDigit(text.charCodeAt(k))) k++;
+    }
+    return k;
+  }
+  return scanNumber(i, j, plusAt);
+}
+
+/** Geo coordinates: a `lat,lng` pair of decimals, or one decimal under a coordinate field. Returns the end or -1. */
+function scanDecimal(signAt: number, digitsAt: number): number {
+  const { text, end, hint } = state;
+  const e1 = decimalEnd(text, signAt, end);
+  if (e1 < 0) return -1;
+  const v1 = decimalOut.value;
+  const p1 = decimalOut.places;
+  const hinted = hint?.valueType === 'geo_coordinate';
+  let k = e1;
+  while (k < end && text.charCodeAt(k) === 32) k++;
+  if (k < end && (text.charCodeAt(k) === 44 || text.charCodeAt(k) === 0xff0c)) {
+    k++;
+    while (k < end && text.charCodeAt(k) === 32) k++;
+    const e2 = k < end ? decimalEnd(text, k, end) : -1;
+    if (e2 > 0) {
+      const v2 = decimalOut.value;
+      const p2 = decimalOut.places;
+      const inRange = (Math.abs(v1) <= 90 && Math.abs(v2) <= 180) || (Math.abs(v1) <= 180 && Math.abs(v2) <= 90);
+      // Unhinted pairs need ≥ 3 decimals each (≈110 m): prices and ratios rarely have them, GPS fixes do.
+      if (inRange && (hinted || (p1 >= 3 && p2 >= 3))) {
+        const hit = push('geo_coordinate', signAt, e2, null, hinted ? `field ${hint?.entry ?? ''}` : 'coordinate pair in range');
+        hit.precision = Math.min(p1, p2);
+        return e2;
+      }
+    }
+  }
+  if (hinted && Math.abs(v1) <= 180) {
+    const hit = push('geo_coordinate', signAt, e1, null, `field ${hint?.entry ?? ''}`);
+    hit.precision = p1;
+    return e1;
+  }
+  return digitsAt === signAt ? e1 : -1;
+}
+
+/** Mixed letters and digits: USCC, resident ID with X, HKID, passports and permits. */
+function scanCode(i: number, j: number, letters: number): void {
+  const { text } = state;
+  const length = j - i;
+  if (length === 18) {
+    const verdict = usccVerdict(text, i, isProvincePrefix);
+    if (verdict !== null) {
+      const hit = push('cn_uscc', i, j, null, verdict === 'valid' ? 'GB 32100 check character' : 'GB 32100 check fails: early Fujian code shape');
+      if (verdict === 'suspect') hit.suspect = true;
+    }
+    return;
+  }
+  if (letters > 2 || length < 7 || length > 11) return;
+  const first = text.charCodeAt(i);
+  if (first < 65 || first > 90) return;
+  if (isPassportShape(text, i, j)) {
+    const why = weakVouch('cn_passport', i);
+    if (why !== null) {
+      push('cn_passport', i, j, `cn_passport:${text.slice(i, j)}`, why);
+      return;
+    }
+  }
+  if (isHkMacaoPermitShape(text, i, j)) {
+    const why = weakVouch('hk_macao_permit', i);
+    if (why !== null) {
+      push('hk_macao_permit', i, j, `hk_macao_permit:${text.slice(i, j)}`, why);
+      return;
+    }
+  }
+  scanHkid(i, j);
+}
+
+/** HKID: A123456(7), A1234567, AB123456(A) — the check digit makes it confident on its own. */
+function scanHkid(i: number, j: number): void {
+  const { text, end } = state;
+  const second = text.charCodeAt(i + 1);
+  const letters = second >= 65 && second <= 90 ? 2 : 1;
+  for (let k = i + letters; k < i + letters + 6; k++) if (!isDigit(text.charCodeAt(k))) return;
+  const length = j - i;
+  let check = -1;
+  let hitEnd = j;
+  if (length === letters + 7) {
+    check = text.charCodeAt(j - 1);
+  } else if (length === letters + 6 && j + 2 < end && text.charCodeAt(j) === 40 && text.charCodeAt(j + 2) === 41) {
+    check = text.charCodeAt(j + 1);
+    hitEnd = j + 3;
+  }
+  if (!(isDigit(check) || check === 65)) return;
+  if (validHkid(text, i, letters, check)) push('hkid', i, hitEnd, hkidIdentifier(text, i, letters, check), 'MOD 11 check digit');
+}
+
+/** A plate at a province character: weak, so only with a field name or hotword. */
+function scanPlate(i: number): number {
+  const { text, end } = state;
+  const length = plateLength(text, i, end);
+  if (length === 0) return i + 1;
+  const e = i + length;
+  if (e < end && isAlnum(text.charCodeAt(e))) return e;
+  const why = weakVouch('cn_plate', i);
+  if (why !== null) push('cn_plate', i, e, null, why);
+  return e;
+}
