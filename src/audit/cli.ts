@@ -1,3 +1,205 @@
-import type { Command } from '../shared/cli-support.ts';
+/**
+ * `xborder audit verify | export | proof` and `xborder counters show | import`. The database is
+ * `--db FILE` (SQLite, default ./data/xborder.db) or `--database-url` / XBORDER_DATABASE_URL.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { shanghaiYear, zones, type Zone } from '../domain.ts';
+import { XborderError } from '../errors.ts';
+import { UsageError, parseOptions, type Command, type CommandIo } from '../shared/cli-support.ts';
+import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
+import { verifyExport, writeExport } from './export.ts';
+import { storeSource } from './sources.ts';
+import { openDriver, openStore } from './store.ts';
+import type { AuditQuery } from './types.ts';
+import { formatReport, verifyLog } from './verify.ts';
 
-export const auditCommands: Record<string, Command> = {};
+const storeOptions = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  schema: { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
+interface StoreFlags {
+  db?: string | undefined;
+  'database-url'?: string | undefined;
+  schema?: string | undefined;
+  'data-dir'?: string | undefined;
+}
+
+function location(values: StoreFlags, io: CommandIo, mustExist = true) {
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const dataDir = at(values['data-dir'] ?? 'data');
+  const databaseUrl = values['database-url'] ?? (values.db ? undefined : io.env.XBORDER_DATABASE_URL);
+  const sqliteFile = at(values.db ?? join(dataDir, 'xborder.db'));
+  if (mustExist && !databaseUrl && !existsSync(sqliteFile)) throw new UsageError(`no audit database at ${sqliteFile} (use --db FILE or --database-url URL)`);
+  return { dataDir, databaseUrl, sqliteFile, schema: values.schema ?? io.env.XBORDER_DATABASE_SCHEMA };
+}
+
+async function readTrusted(file: string, io: CommandIo): Promise<SignedCheckpoint[]> {
+  const text = await readFile(isAbsolute(file) ? file : resolve(io.cwd, file), 'utf8');
+  let items: unknown[];
+  try {
+    const whole: unknown = JSON.parse(text);
+    items = Array.isArray(whole) ? whole : [whole];
+  } catch {
+    items = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+  }
+  // Accepts bare checkpoints, `/audit/checkpoints` pages, `audit proof` output and export lines.
+  const flat = items.flatMap((item) => {
+    const value = item as { checkpoints?: unknown[]; checkpoint?: unknown; type?: string };
+    if (Array.isArray(value.checkpoints)) return value.checkpoints;
+    if (value.checkpoint) return [value.checkpoint];
+    return value.type && value.type !== 'checkpoint' ? [] : [item];
+  });
+  return flat.map((item, i) => {
+    const parsed = signedCheckpointSchema.safeParse(item);
+    if (!parsed.success) throw new UsageError(`--trusted-checkpoints: entry ${i + 1} is not a signed checkpoint`);
+    return parsed.data;
+  });
+}
+
+const verify: Command = {
+  summary: 'recompute the audit trees and check every signed checkpoint (or an export file, offline)',
+  async run(argv, io) {
+    const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, export: { type: 'string' } }, false);
+    const trusted = values['trusted-checkpoints'] ? await readTrusted(values['trusted-checkpoints'], io) : [];
+    if (values.export) {
+      const report = await verifyExport(isAbsolute(values.export) ? values.export : resolve(io.cwd, values.export), trusted);
+      io.stdout(`export ${values.export} (${report.complete ? 'whole log, recomputed' : 'selection, checked by inclusion proofs'}), ${trusted.length} trusted checkpoints\n`);
+      io.stdout(formatReport(report));
+      return report.ok ? 0 : 1;
+    }
+    const driver = await openDriver(location(values, io));
+    try {
+      const report = await verifyLog(await storeSource(driver.reader, { node: values.node, trusted }));
+      io.stdout(formatReport(report));
+      return report.ok ? 0 : 1;
+    } finally {
+      await driver.close();
+    }
+  },
+};
+
+const filterOptions = {
+  enterprise: { type: 'string' },
+  zone: { type: 'string', multiple: true },
+  destination: { type: 'string' },
+  decision: { type: 'string' },
+  'data-type': { type: 'string' },
+  mechanism: { type: 'string' },
+  node: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+} as const;
+
+const exportCommand: Command = {
+  summary: 'write records, checkpoints and public keys to one NDJSON file (--out FILE)',
+  async run(argv, io) {
+    const { values } = parseOptions(argv, { ...storeOptions, ...filterOptions, out: { type: 'string' } }, false);
+    if (!values.out) throw new UsageError('audit export needs --out FILE');
+    for (const zone of values.zone ?? []) if (!zones.includes(zone as Zone)) throw new UsageError(`unknown zone ${zone}`);
+    for (const bound of [values.from, values.to]) if (bound !== undefined && Number.isNaN(Date.parse(bound))) throw new UsageError(`not a time: ${bound}`);
+    const filter: AuditQuery = {
+      enterprise: values.enterprise,
+      zone: values.zone as Zone[] | undefined,
+      destination: values.destination,
+      decision: values.decision,
+      dataType: values['data-type'],
+      mechanism: values.mechanism,
+      node: values.node,
+      from: values.from,
+      to: values.to,
+    };
+    const driver = await openDriver(location(values, io));
+    try {
+      const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
+      const records = await writeExport(driver.reader, filter, out);
+      io.stdout(`wrote ${records} records with checkpoints and public keys to ${values.out}\n`);
+      return 0;
+    } finally {
+      await driver.close();
+    }
+  },
+};
+
+const proof: Command = {
+  summary: 'print the inclusion proof of a decision against the latest signed checkpoint (JSON)',
+  async run(argv, io) {
+    const { values } = parseOptions(argv, { ...storeOptions, id: { type: 'string' } }, false);
+    if (!values.id) throw new UsageError('audit proof needs --id DECISION_ID');
+    const store = await openStore({ nodeId: 'audit-cli', readOnly: true, ...location(values, io) });
+    try {
+      const found = await store.inclusionProof(values.id);
+      io.stdout(`${JSON.stringify({ algorithm: 'RFC 9162 §2.1.3 (RFC 6962 hashing)', hash: 'SHA-256', ...found }, null, 2)}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+function count(value: string | undefined, name: string): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+}
+
+const countersShow: Command = {
+  summary: "show an enterprise's distinct subjects this year, per class and tally",
+  async run(argv, io) {
+    const { values } = parseOptions(argv, { ...storeOptions, enterprise: { type: 'string' }, year: { type: 'string' }, json: { type: 'boolean' } }, false);
+    if (!values.enterprise) throw new UsageError('counters show needs --enterprise ID');
+    const year = values.year ? count(values.year, 'year') : shanghaiYear(new Date());
+    const store = await openStore({ nodeId: 'audit-cli', readOnly: true, ...location(values, io) });
+    try {
+      const totals = await store.counters(values.enterprise, year);
+      if (values.json) io.stdout(`${JSON.stringify(totals, null, 2)}\n`);
+      else {
+        io.stdout(`enterprise ${totals.enterprise}, ${year} (Asia/Shanghai calendar year)\n`);
+        for (const cls of ['nonSensitive', 'sensitive'] as const) {
+          const t = totals.byTally[cls];
+          io.stdout(`  ${cls.padEnd(12)} ${String(totals.total[cls]).padStart(9)}  (regulated ${t.regulated}, exempt ${t.exempt}, pending ${t.reserved}, imported ${t.imported})\n`);
+        }
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+const countersImport: Command = {
+  summary: 'seed this year\'s totals counted before the gateway (recorded in the audit log)',
+  async run(argv, io) {
+    const { values } = parseOptions(
+      argv,
+      { ...storeOptions, enterprise: { type: 'string' }, year: { type: 'string' }, general: { type: 'string' }, sensitive: { type: 'string' }, reason: { type: 'string' }, node: { type: 'string' } },
+      false,
+    );
+    if (!values.enterprise || !values.year) throw new UsageError('counters import needs --enterprise ID --year Y');
+    const where = location(values, io, false);
+    const store = await openStore({ nodeId: values.node ?? io.env.XBORDER_NODE_ID ?? 'admin-cli', checkpointIntervalMs: 0, ...where });
+    try {
+      const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
+      const appended = await store.importCounters({ enterprise: values.enterprise, year: count(values.year, 'year'), counts, reason: values.reason ?? null });
+      io.stdout(`imported ${counts.nonSensitive} general and ${counts.sensitive} sensitive subjects for ${values.enterprise} ${values.year} (audit record ${appended.id})\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof XborderError) throw error;
+      throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', `xborder: counters import failed: ${String(error)}`, { cause: error });
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+export const auditCommands: Record<string, Command> = {
+  'audit verify': verify,
+  'audit export': exportCommand,
+  'audit proof': proof,
+  'counters show': countersShow,
+  'counters import': countersImport,
+};

@@ -1,0 +1,195 @@
+/**
+ * Recomputes a node's tree from its records and checks it against every signed checkpoint,
+ * the consistency of consecutive checkpoints, and checkpoints a regulator kept. Fed by the
+ * database (`audit verify`) or by an export file (`audit verify --export`), same checks.
+ */
+import { verifyCheckpoint, type PublicKeyEntry, type SignedCheckpoint } from './checkpoint.ts';
+import { consistencyRanges, Frontier, fromHex, nodeHash, recordLeafHash, rootOf, splitPoint, toHex, verifyConsistency, type Hash } from './merkle.ts';
+import { storedRecordSchema, type StoredRecord } from './records.ts';
+import { zoneKey } from './writer.ts';
+
+/** One stored row as read back: the position and hash the store claims, and the record text. */
+export interface LeafRow {
+  leafIndex: number;
+  body: string;
+  leafHash?: string;
+  /** Copies kept for filtering; checked against the record so a query cannot be misled. */
+  columns?: { kind: string; decisionId: string; zone: string; enterprise: string | null };
+}
+
+export interface VerifyFailure {
+  node: string;
+  message: string;
+  leafIndex?: number;
+  /** The record's per-(node, zone) sequence, when the record is known. */
+  zone?: string;
+  seq?: number;
+  checkpointSize?: number;
+}
+
+export interface NodeReport {
+  node: string;
+  records: number;
+  checkpoints: number;
+  consistencyProofs: number;
+  trusted: number;
+  unsigned: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  failure: VerifyFailure | null;
+  nodes: NodeReport[];
+}
+
+class Failed extends Error {
+  constructor(readonly failure: VerifyFailure) {
+    super(failure.message);
+  }
+}
+
+/** Subtree hashes over the recomputed leaves, caching aligned subtrees for repeated proofs. */
+class LeafRanges {
+  private readonly cache = new Map<string, Hash>();
+  constructor(private readonly leaves: Hash[]) {}
+  range(start: number, end: number): Hash {
+    const n = end - start;
+    if (n <= 256) return rootOf(this.leaves.slice(start, end));
+    const key = `${start}:${n}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const k = splitPoint(n);
+    const hash = nodeHash(this.range(start, start + k), this.range(start + k, end));
+    if ((n & (n - 1)) === 0) this.cache.set(key, hash);
+    return hash;
+  }
+}
+
+function describe(record: Pick<StoredRecord, 'leafIndex' | 'seq'> & { zone?: string | null }): string {
+  return `leafIndex ${record.leafIndex} (${record.zone ?? '-'} seq ${record.seq})`;
+}
+
+export async function verifyNode(
+  node: string,
+  rows: AsyncIterable<LeafRow>,
+  checkpoints: readonly SignedCheckpoint[],
+  keys: readonly PublicKeyEntry[],
+  trusted: readonly SignedCheckpoint[] = [],
+): Promise<NodeReport> {
+  const ordered = [...checkpoints].sort((a, b) => a.size - b.size);
+  for (const checkpoint of ordered) {
+    const check = await verifyCheckpoint(checkpoint, keys);
+    if (!check.ok) throw new Failed({ node, checkpointSize: checkpoint.size, message: `checkpoint of size ${checkpoint.size} (${checkpoint.time}): ${check.reason}` });
+  }
+  const leaves: Hash[] = [];
+  const frontier = new Frontier();
+  const zoneSeq = new Map<string, number>();
+  let next = 0;
+  let lastGood = 0;
+  for await (const row of rows) {
+    const at = frontier.size;
+    if (row.leafIndex !== at) {
+      const message = row.leafIndex > at ? `record leafIndex ${at} is missing (deleted)` : `record leafIndex ${row.leafIndex} appears twice`;
+      throw new Failed({ node, leafIndex: at, message });
+    }
+    let record: StoredRecord;
+    try {
+      record = storedRecordSchema.parse(JSON.parse(row.body)) as StoredRecord;
+    } catch {
+      throw new Failed({ node, leafIndex: at, message: `record leafIndex ${at} is not a valid audit record` });
+    }
+    if (record.leafIndex !== at || record.node !== node) {
+      throw new Failed({ node, leafIndex: at, zone: zoneKey(record), seq: record.seq, message: `record at leafIndex ${at} says it is ${record.node} leafIndex ${record.leafIndex} (records moved or swapped)` });
+    }
+    const hash = recordLeafHash(record);
+    if (row.leafHash !== undefined && row.leafHash !== toHex(hash)) {
+      throw new Failed({ node, leafIndex: at, zone: zoneKey(record), seq: record.seq, message: `record ${describe(record)} does not match its leaf hash (changed after it was written)` });
+    }
+    const zone = zoneKey(record);
+    const expectedSeq = (zoneSeq.get(zone) ?? 0) + 1;
+    if (record.seq !== expectedSeq) {
+      throw new Failed({ node, leafIndex: at, zone, seq: record.seq, message: `record ${describe(record)}: zone ${zone} expected seq ${expectedSeq}` });
+    }
+    zoneSeq.set(zone, expectedSeq);
+    const columns = row.columns;
+    if (columns && (columns.kind !== record.kind || columns.decisionId !== record.decisionId || columns.zone !== zone || columns.enterprise !== (record.enterprise ?? null))) {
+      throw new Failed({ node, leafIndex: at, zone, seq: record.seq, message: `record ${describe(record)}: its query columns differ from the record` });
+    }
+    leaves.push(hash);
+    frontier.push(hash);
+    while (next < ordered.length && ordered[next]!.size === frontier.size) {
+      const checkpoint = ordered[next]!;
+      if (toHex(frontier.root()) !== checkpoint.root) {
+        throw new Failed({ node, checkpointSize: checkpoint.size, leafIndex: lastGood, message: `the recomputed tree of size ${checkpoint.size} does not match its signed checkpoint (${checkpoint.time}): a record between leafIndex ${lastGood} and ${checkpoint.size - 1} was changed` });
+      }
+      lastGood = checkpoint.size;
+      next += 1;
+    }
+  }
+  const pending = ordered[next];
+  if (pending) {
+    throw new Failed({ node, checkpointSize: pending.size, leafIndex: frontier.size, message: `log truncated: checkpoint of size ${pending.size} (${pending.time}) but only ${frontier.size} records; first missing leafIndex ${frontier.size}` });
+  }
+  const ranges = new LeafRanges(leaves);
+  let proofs = 0;
+  for (let i = 1; i < ordered.length; i++) {
+    const [a, b] = [ordered[i - 1]!, ordered[i]!];
+    const path = consistencyRanges(a.size, b.size).map(([s, e]) => ranges.range(s, e));
+    if (!verifyConsistency(a.size, b.size, path, fromHex(a.root), fromHex(b.root))) {
+      throw new Failed({ node, checkpointSize: b.size, message: `checkpoint of size ${b.size} is not consistent with checkpoint of size ${a.size}` });
+    }
+    proofs += 1;
+  }
+  for (const kept of trusted) {
+    const check = await verifyCheckpoint(kept, keys);
+    if (!check.ok) throw new Failed({ node, checkpointSize: kept.size, message: `trusted checkpoint of size ${kept.size}: ${check.reason}` });
+    if (kept.size > leaves.length) {
+      throw new Failed({ node, checkpointSize: kept.size, leafIndex: leaves.length, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${leaves.length}` });
+    }
+    if (toHex(ranges.range(0, kept.size)) !== kept.root) {
+      throw new Failed({ node, checkpointSize: kept.size, message: `the log was rewritten: its first ${kept.size} records do not match the trusted checkpoint (${kept.time})` });
+    }
+  }
+  const latest = ordered[ordered.length - 1]?.size ?? 0;
+  return { node, records: leaves.length, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: leaves.length - latest };
+}
+
+export interface VerifySource {
+  nodes: string[];
+  rows(node: string): AsyncIterable<LeafRow>;
+  checkpoints: SignedCheckpoint[];
+  keys: PublicKeyEntry[];
+  trusted?: SignedCheckpoint[];
+}
+
+export async function verifyLog(source: VerifySource): Promise<VerifyReport> {
+  const reports: NodeReport[] = [];
+  const trusted = source.trusted ?? [];
+  const nodes = [...new Set([...source.nodes, ...source.checkpoints.map((c) => c.origin), ...trusted.map((c) => c.origin)])].sort();
+  for (const node of nodes) {
+    try {
+      reports.push(
+        await verifyNode(node, source.rows(node), source.checkpoints.filter((c) => c.origin === node), source.keys, trusted.filter((c) => c.origin === node)),
+      );
+    } catch (error) {
+      if (error instanceof Failed) return { ok: false, failure: error.failure, nodes: reports };
+      throw error;
+    }
+  }
+  return { ok: true, failure: null, nodes: reports };
+}
+
+export function formatReport(report: VerifyReport): string {
+  const lines = report.nodes.map(
+    (n) =>
+      `ok   node ${n.node}: ${n.records} records recomputed (RFC 6962), ${n.checkpoints} checkpoint signatures and roots, ` +
+      `${n.consistencyProofs} consistency proofs, ${n.trusted} trusted checkpoints` +
+      (n.unsigned > 0 ? `; ${n.unsigned} newest records not yet under a signed checkpoint` : ''),
+  );
+  if (report.failure) {
+    const f = report.failure;
+    const where = f.leafIndex !== undefined ? ` at leafIndex ${f.leafIndex}${f.seq !== undefined ? ` (${f.zone} seq ${f.seq})` : ''}` : '';
+    lines.push(`FAIL node ${f.node}${where}: ${f.message}`);
+  } else if (report.nodes.length === 0) lines.push('ok   the log is empty');
+  return `${lines.join('\n')}\n`;
+}
