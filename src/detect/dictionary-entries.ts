@@ -48,6 +48,14 @@ export const dictionary: DictionaryGroup[] = [
     valueType: 'tw_permit',
     names: { any: ['台胞证', '台胞证号', '台胞证号码', '台湾居民来往大陆通行证', 'taiwanPermit', 'twPermit'], exact: ['mtp', 'tbz', 'tbzh'] },
   },
+  {
+    valueType: 'cn_plate',
+    names: { any: ['车牌', '车牌号', '车牌号码', '号牌号码', 'licensePlate', 'licencePlate', 'plateNo', 'plateNumber', 'carPlate'], exact: ['plate', 'cph', 'cphm'] },
+  },
+  {
+    valueType: 'cn_uscc',
+    names: { any: ['统一社会信用代码', '社会信用代码', 'unifiedSocialCreditCode', 'socialCreditCode'], exact: ['信用代码', 'uscc', 'creditCode', 'tyshxydm'] },
+  },
   { valueType: 'hkid', names: { any: ['香港身份证', '香港身份证号', 'hkid', 'hkidNo', 'hkIdCard'] } },
   // --- contact --------------------------------------------------------------------------
   {

@@ -41,7 +41,7 @@ export function findValues(text: string, start: number, end: number, hint: Field
         i = e > 0 ? e : i + 1;
         continue;
       }
-      if (c === 58 /* : */ && i + 1 < end && text.charCodeAt(i + 1) === 58 && (i === start || text.charCodeAt(i - 1) !== 58)) {
+      if (c === 58 /* : */ && i + 1 < end && text.charCodeAt(i + 1) === 58 && (i === start || !isHexOrColon(text.charCodeAt(i - 1)))) {
         const e = ipv6End(text, i, end);
         if (e > 0) {
           push('ipv6', i, e, null, 'IPv6 syntax');
@@ -67,9 +67,19 @@ export function mayHoldValues(text: string, start: number, end: number): boolean
     const c = text.charCodeAt(i);
     if (c < 128) {
       if ((c >= 48 && c <= 57) || c === 64 || c === 58) return true;
-    } else if (isPlateProvince(c)) return true;
+    } else if (isPlateProvince(c) && i + 1 < end) {
+      // A plate is a province character followed by an authority letter (闽A…); 北京 is not one.
+      const next = text.charCodeAt(i + 1);
+      if (next >= 65 && next <= 90) return true;
+    }
   }
   return false;
+}
+
+/** A `::` that starts an address is not preceded by a group (in 1::2::3 the second one is). */
+function isHexOrColon(c: number): boolean {
+  const lower = c | 32;
+  return (c >= 48 && c <= 58) || (lower >= 97 && lower <= 102);
 }
 
 function isHexRun(a: number, b: number): boolean {
