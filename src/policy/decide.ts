@@ -30,8 +30,25 @@ export function decide(input: DecisionInput): Decision {
     sensitive: before.sensitive + input.counts.sensitive.new,
   };
   const warnings: string[] = [];
-  const base = { counters: { before, after }, warnings, purposeCheck: null as Decision['purposeCheck'], enforced: enterprise.mode === 'enforce', policyVersion: policy.version };
-  const finish = (requirement: Requirement): Decision => ({ ...base, ...resolveRequirement(input, requirement, ctx, warnings) });
+  const base = { purposeCheck: null as Decision['purposeCheck'] };
+  const finish = (requirement: Requirement): Decision => {
+    const outcome = resolveRequirement(input, requirement, ctx, warnings);
+    return {
+      decision: outcome.decision,
+      mechanism: outcome.mechanism,
+      filing: outcome.filing,
+      rules: outcome.rules,
+      reasons: outcome.reasons,
+      counters: { before, after },
+      warnings,
+      masking: outcome.masking,
+      // Report-only enterprises are decided as usual; the gateway records enforced: false and forwards (CLARIFICATIONS 13).
+      enforced: enterprise.mode === 'enforce',
+      tally: outcome.tally,
+      purposeCheck: base.purposeCheck,
+      policyVersion: policy.version,
+    };
+  };
 
   const ctx = transferFacts(input, after);
   const uninspectable = scan.unscanned !== null || scan.parseError !== null || ctx.types.has('unscanned_binary');
