@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { subjectClasses } from '../domain.ts';
-import { XborderError } from '../errors.ts';
+import { XborderError, isXborderError } from '../errors.ts';
 import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from './checkpoint.ts';
 import { countersIn, importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, toHex } from './merkle.ts';
@@ -17,7 +17,7 @@ import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
 import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput } from './types.ts';
-import { GroupCommit, type TreeState } from './writer.ts';
+import { GroupCommit, type CheckpointMark, type TreeState } from './writer.ts';
 
 const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -119,7 +119,8 @@ class Store implements AuditStore {
   private readonly subtrees: SubtreeHashes;
   private readonly decisions = recentDecisions();
   private lastCheckpointSize = -1;
-  private signing: Promise<SignedCheckpoint | null> | null = null;
+  private signing: Promise<unknown> = Promise.resolve();
+  private writerClosed = false;
   private readonly timer: NodeJS.Timeout | null;
   private closed = false;
 
@@ -132,9 +133,15 @@ class Store implements AuditStore {
   ) {
     this.dialect = driver.dialect;
     this.subtrees = new SubtreeHashes(driver.reader);
-    this.writer = new GroupCommit(driver, nodeId, state, (committed) => {
-      if (committed.frontier.size - Math.max(0, this.lastCheckpointSize) >= settings.checkpointEvery) void this.checkpointNow().catch(() => {});
-    });
+    this.writer = new GroupCommit(
+      driver,
+      nodeId,
+      state,
+      (_committed, marks) => {
+        for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
+      },
+      settings.checkpointEvery,
+    );
     this.timer =
       key && settings.checkpointIntervalMs > 0
         ? setInterval(() => void this.checkpointNow().catch(() => {}), settings.checkpointIntervalMs).unref()
@@ -244,30 +251,39 @@ class Store implements AuditStore {
     return rows[0] ? toCheckpoint(rows[0]) : null;
   }
 
+  /** Signs the committed tree now if it grew since the last checkpoint. */
   checkpointNow(): Promise<SignedCheckpoint | null> {
-    if (!this.key) return Promise.resolve(null);
-    // One signing at a time; a caller arriving meanwhile waits for it and then checks again.
-    const run = async (): Promise<SignedCheckpoint | null> => {
-      if (this.signing) await this.signing.catch(() => null);
+    return this.enqueueSigning(() => {
       const { frontier } = this.writer.committed;
-      if (frontier.size === 0 || frontier.size === this.lastCheckpointSize) return null;
-      if (this.lastCheckpointSize < 0) {
-        const latest = await this.latestCheckpoint(this.nodeId);
-        this.lastCheckpointSize = latest?.size ?? 0;
-        if (frontier.size === this.lastCheckpointSize) return null;
-      }
-      const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size: frontier.size, root: toHex(frontier.root()), time: this.settings.clock().toISOString() });
-      await this.writer.task((tx) =>
+      return { size: frontier.size, root: frontier.root() };
+    });
+  }
+
+  /** Signing is serialised so checkpoints are stored in increasing size. */
+  private enqueueSigning(mark: () => CheckpointMark): Promise<SignedCheckpoint | null> {
+    if (!this.key) return Promise.resolve(null);
+    const next = this.signing.then(async () => {
+      if (this.lastCheckpointSize < 0) this.lastCheckpointSize = (await this.latestCheckpoint(this.nodeId))?.size ?? 0;
+      const { size, root } = mark();
+      if (size <= this.lastCheckpointSize) return null;
+      const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size, root: toHex(root), time: this.settings.clock().toISOString() });
+      const insert = (tx: SqlConn) =>
         tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [
           signed.origin, signed.size, signed.root, signed.time, signed.kid, signed.jws,
-        ]),
-      );
-      this.lastCheckpointSize = signed.size;
+        ]);
+      // After close() the writer is gone; the final checkpoint goes straight to the database.
+      if (this.writerClosed) await this.driver.transaction(insert);
+      else {
+        await this.writer.task(insert).catch((error: unknown) => {
+          if (isXborderError(error, 'XB_ERR_SHUTTING_DOWN')) return this.driver.transaction(insert);
+          throw error;
+        });
+      }
+      this.lastCheckpointSize = size;
       return signed;
-    };
-    const attempt = run();
-    this.signing = attempt;
-    return attempt;
+    });
+    this.signing = next.catch(() => null);
+    return next;
   }
 
   async inclusionProof(id: string) {
@@ -316,24 +332,12 @@ class Store implements AuditStore {
     if (this.timer) clearInterval(this.timer);
     try {
       await this.writer.close().catch(() => {});
-      if (this.signing) await this.signing.catch(() => null);
+      this.writerClosed = true;
       // The final checkpoint covers everything committed, so a clean stop leaves nothing unsigned.
-      if (this.key) await this.finalCheckpoint();
+      await this.checkpointNow().catch(() => null);
+      await this.signing;
     } finally {
       await this.driver.close();
     }
-  }
-
-  private async finalCheckpoint(): Promise<void> {
-    const { frontier } = this.writer.committed;
-    if (frontier.size === 0) return;
-    const latest = await this.latestCheckpoint(this.nodeId);
-    if (latest?.size === frontier.size) return;
-    const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size: frontier.size, root: toHex(frontier.root()), time: this.settings.clock().toISOString() });
-    await this.driver.transaction((tx) =>
-      tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [
-        signed.origin, signed.size, signed.root, signed.time, signed.kid, signed.jws,
-      ]),
-    );
   }
 }

@@ -10,6 +10,12 @@ import { recordDataTypes, recordId, type AuditRecord, type StoredRecord } from '
 import type { SqlConn, SqlDriver } from './sql.ts';
 import type { AppendResult } from './types.ts';
 
+/** A tree size reached inside a batch that is a multiple of `checkpointEvery`, with its root. */
+export interface CheckpointMark {
+  size: number;
+  root: Buffer;
+}
+
 /** This node's tree as committed: the next leaf index, each zone's last sequence, the right edge. */
 export interface TreeState {
   frontier: Frontier;
@@ -55,7 +61,8 @@ export class GroupCommit {
     private readonly driver: SqlDriver,
     private readonly nodeId: string,
     private state: TreeState,
-    private readonly onCommitted: (state: TreeState) => void,
+    private readonly onCommitted: (state: TreeState, marks: CheckpointMark[]) => void,
+    private readonly checkpointEvery: number,
   ) {}
 
   get committed(): TreeState {
@@ -105,6 +112,7 @@ export class GroupCommit {
     const frontier = this.state.frontier.clone();
     const zoneSeq = new Map(this.state.zoneSeq);
     const results: unknown[] = new Array(batch.length);
+    const marks: CheckpointMark[] = [];
     try {
       await this.driver.transaction(async (tx) => {
         let i = 0;
@@ -129,6 +137,8 @@ export class GroupCommit {
             const body = canonicalJson(stored);
             const hash = leafHash(Buffer.from(body, 'utf8'));
             frontier.push(hash);
+            // Checkpoints land on exact multiples of N even when a batch straddles one.
+            if (frontier.size % this.checkpointEvery === 0) marks.push({ size: frontier.size, root: frontier.root() });
             const hex = toHex(hash);
             results[j] = { id: stored.id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
             const types = recordDataTypes(record);
@@ -156,7 +166,7 @@ export class GroupCommit {
     }
     this.state = { frontier, zoneSeq };
     batch.forEach((item, i) => item.resolve(results[i] as never));
-    this.onCommitted(this.state);
+    this.onCommitted(this.state, marks);
   }
 
   /** Waits for everything queued so far, then refuses new work. */
