@@ -1,3 +1,74 @@
-import type { Command } from '../shared/cli-support.ts';
+/** `xborder serve` and `xborder token`. */
+import { loadSettings, trustsDevIssuer } from '../config.ts';
+import { zones, type Zone } from '../domain.ts';
+import { parseOptions, UsageError, type Command } from '../shared/cli-support.ts';
+import { loadDevIssuerKey, mintDevToken, parseTtl, roles, type Role } from './dev-issuer.ts';
+import { serve } from './serve.ts';
 
-export const gatewayCommands: Record<string, Command> = {};
+const serveCommand: Command = {
+  summary: 'run the gateway (settings: xborder.yaml, XBORDER_* env; default port 8080)',
+  async run(argv, io) {
+    const { values } = parseOptions(argv, {
+      config: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      policies: { type: 'string' },
+      'data-dir': { type: 'string' },
+    }, false);
+    const overrides = {
+      ...(values.port !== undefined ? { port: Number(values.port) } : {}),
+      ...(values.host !== undefined ? { host: values.host } : {}),
+      ...(values.policies !== undefined ? { policies: values.policies } : {}),
+      ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    };
+    const settings = loadSettings({ cwd: io.cwd, env: io.env, overrides, ...(values.config ? { file: values.config } : {}) });
+    const serving = await serve({ settings, env: io.env });
+    io.stderr(`xborder: gateway listening on ${serving.url} (node ${settings.nodeId}, policy ${serving.gateway.context.policies.current().version.slice(0, 12)})\n`);
+    await serving.stopped;
+    return 0;
+  },
+};
+
+const tokenCommand: Command = {
+  summary: 'mint a development token: --role enterprise|regulator|admin --sub ID [--zones a,b] [--ttl 1h]',
+  async run(argv, io) {
+    const { values } = parseOptions(argv, {
+      role: { type: 'string' },
+      sub: { type: 'string' },
+      zones: { type: 'string' },
+      ttl: { type: 'string', default: '1h' },
+      config: { type: 'string' },
+    }, false);
+    if (!values.role || !(roles as readonly string[]).includes(values.role)) throw new UsageError(`--role must be one of ${roles.join(', ')}`);
+    if (!values.sub) throw new UsageError('--sub is required (an enterprise USCC, or a regulator / admin name)');
+    const tokenZones = values.zones?.split(',').map((zone) => zone.trim()).filter(Boolean);
+    for (const zone of tokenZones ?? []) {
+      if (!(zones as readonly string[]).includes(zone)) throw new UsageError(`unknown zone "${zone}" (${zones.join(', ')})`);
+    }
+    if (values.role === 'regulator' && !tokenZones?.length) throw new UsageError('a regulator token needs --zones');
+    let ttlSeconds: number;
+    try {
+      ttlSeconds = parseTtl(values.ttl ?? '1h');
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const settings = loadSettings({ cwd: io.cwd, env: io.env, ...(values.config ? { file: values.config } : {}) });
+    if (!trustsDevIssuer(settings)) io.stderr('xborder: note: this gateway is configured for an operator issuer and does not trust development tokens\n');
+    const key = await loadDevIssuerKey(settings.dataDir);
+    if (!key) throw new UsageError('no development key');
+    const token = await mintDevToken(key, {
+      role: values.role as Role,
+      sub: values.sub,
+      ...(tokenZones ? { zones: tokenZones as Zone[] } : {}),
+      ttlSeconds,
+      audience: settings.token.audience,
+    });
+    io.stdout(`${token}\n`);
+    return 0;
+  },
+};
+
+export const gatewayCommands: Record<string, Command> = {
+  serve: serveCommand,
+  token: tokenCommand,
+};

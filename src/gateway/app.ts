@@ -1,0 +1,179 @@
+/**
+ * createGateway(): wires settings, the policy holder, the audit store, auth and the upstream
+ * pools into one hono app, and gives it a server that starts and stops cleanly (SIGTERM: stop
+ * accepting, finish transfers in flight, flush the audit log).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { serve as serveNode } from '@hono/node-server';
+import { Hono } from 'hono';
+import pino, { type Logger } from 'pino';
+import { loadSubjectKey, openStore, type AuditStore, type SubjectKey } from '../audit/index.ts';
+import { createPolicyHolder, type PolicyHolder } from '../policy/index.ts';
+import { loadSettings, trustsDevIssuer, type LoadSettingsOptions, type Settings } from '../config.ts';
+import { XborderError } from '../errors.ts';
+import { auditRoutes, counterRoutes } from './audit-routes.ts';
+import { createAuthenticator } from './auth.ts';
+import type { GatewayContext } from './context.ts';
+import { loadDevIssuerKey } from './dev-issuer.ts';
+import { exchangeOf, type NodeBindings } from './exchange.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { opsRoutes, reloadPolicy, showPolicyVersion } from './ops-routes.ts';
+import { asXborderError, problemResponse } from './problem.ts';
+import { handleTransfer, type TransferLog } from './transfer.ts';
+import { createUpstreams } from './upstream.ts';
+
+export interface GatewayOptions extends LoadSettingsOptions {
+  /** Ready settings (skips xborder.yaml and the environment). */
+  settings?: Settings;
+  clock?: () => Date;
+  /** A pino logger, or false for none (tests). */
+  logger?: Logger | false;
+  /** An already open store (tests inject one; the gateway then does not close it). */
+  store?: AuditStore;
+  /** PostgreSQL schema for the store (tests use one per file). */
+  schema?: string;
+}
+
+export interface Gateway {
+  app: Hono<{ Bindings: NodeBindings }>;
+  context: GatewayContext;
+  /** Listens on settings.host:settings.port (0 = any free port). */
+  start(): Promise<{ port: number; host: string; url: string }>;
+  /** Stops accepting, waits for transfers in flight, closes pools and the store. */
+  stop(): Promise<void>;
+  reload(): Promise<void>;
+}
+
+/** Never a payload value in a log line; credentials are redacted wherever they might appear. */
+export const redactPaths = [
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'upstreamHeaders',
+  '*.upstreamHeaders',
+  'token',
+];
+
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const settings = options.settings ?? loadSettings(options);
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? (() => new Date());
+  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: settings.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } }));
+
+  const policies: PolicyHolder = await createPolicyHolder(settings.policies);
+  const subjectKey: SubjectKey = await loadSubjectKey({ dataDir: settings.dataDir, env });
+  if (subjectKey.created) logger.warn({ file: `${settings.dataDir}/subject.key` }, 'created a new subject key: back it up — without it every person counts as new');
+  const ownsStore = options.store === undefined;
+  const store =
+    options.store ??
+    (await openStore({
+      nodeId: settings.nodeId,
+      dataDir: settings.dataDir,
+      ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
+      ...(options.schema ? { schema: options.schema } : {}),
+      ...(settings.checkpoint.every ? { checkpointEvery: settings.checkpoint.every } : {}),
+      ...(settings.checkpoint.intervalMs ? { checkpointIntervalMs: settings.checkpoint.intervalMs } : {}),
+      clock,
+      subjectKey,
+    }));
+  const devKey = trustsDevIssuer(settings) ? await loadDevIssuerKey(settings.dataDir) : null;
+  const { issuer, jwksFile, jwksUrl } = settings.token;
+  const authenticate = await createAuthenticator({
+    audience: settings.token.audience,
+    clockToleranceSec: settings.token.clockToleranceSec,
+    devKey,
+    clock,
+    ...(issuer && (jwksFile || jwksUrl) ? { operator: { issuer, ...(jwksFile ? { jwksFile } : {}), ...(jwksUrl ? { jwksUrl } : {}) } } : {}),
+  });
+  const context: GatewayContext = {
+    settings,
+    policies,
+    store,
+    subjectKey,
+    authenticate,
+    upstreams: createUpstreams(settings.upstream),
+    metrics: createGatewayMetrics(),
+    logger,
+    clock,
+    inflight: new Set(),
+    state: { shuttingDown: false },
+  };
+  showPolicyVersion(context, policies.current());
+  const app = buildApp(context);
+
+  let server: Server | null = null;
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    context,
+    start: function startGateway() {
+      return new Promise((resolve, reject) => {
+        const started = serveNode({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info: AddressInfo) => {
+          const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+          logger.info({ port: info.port, host: info.address, node: settings.nodeId, policyVersion: policies.current().version }, 'xborder gateway listening');
+          resolve({ port: info.port, host: info.address, url: `http://${host}:${info.port}` });
+        }) as Server;
+        started.once('error', reject);
+        // Upstream timeouts bound a transfer; the server must not cut a slow upload first.
+        started.requestTimeout = 0;
+        started.keepAliveTimeout = 5_000;
+        server = started;
+      });
+    },
+    stop: function stopGateway() {
+      stopping ??= (async () => {
+        context.state.shuttingDown = true;
+        const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+        server?.closeIdleConnections();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref());
+        await Promise.race([Promise.allSettled([...context.inflight]), grace]);
+        server?.closeAllConnections();
+        await closed;
+        await context.upstreams.close();
+        if (ownsStore) await store.close();
+        logger.info('xborder gateway stopped; audit log flushed');
+      })();
+      return stopping;
+    },
+    reload: async function reload() {
+      await reloadPolicy(context);
+    },
+  };
+}
+
+export function buildApp(ctx: GatewayContext): Hono<{ Bindings: NodeBindings }> {
+  const app = new Hono<{ Bindings: NodeBindings }>();
+  app.onError((error) => {
+    const problem = asXborderError(error);
+    if (problem.code === 'XB_ERR_INTERNAL') ctx.logger.error({ err: error }, 'request failed');
+    return problemResponse(problem);
+  });
+  app.notFound((c) => problemResponse(new XborderError('XB_ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
+
+  app.all('/x/*', async (c) => {
+    const started = performance.now();
+    const log: TransferLog = { decisionId: '' };
+    const work = handleTransfer(ctx, exchangeOf(c), log);
+    ctx.inflight.add(work);
+    try {
+      const response = await work;
+      const status = log.status ?? response.status;
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      ctx.metrics.requestSeconds.observe({ route: 'transfer' }, latencyMs / 1000);
+      ctx.logger.info({ ...log, status, latencyMs, method: c.req.method }, 'transfer');
+      return response;
+    } finally {
+      ctx.inflight.delete(work);
+    }
+  });
+  app.route('/audit', auditRoutes(ctx));
+  app.route('/counters', counterRoutes(ctx));
+  app.route('/', opsRoutes(ctx));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(ctx.policies.current().version)));
+  return app;
+}
