@@ -199,7 +199,8 @@ function scanCode(i: number, j: number, letters: number): void {
     }
     return;
   }
-  if (letters > 2 || length < 7 || length > 11) return;
+  // At most two letters and a check letter (HKID WR515170A); longer words are not document numbers.
+  if (letters > 3 || length < 7 || length > 11) return;
   const first = text.charCodeAt(i);
   if (first < 65 || first > 90) return;
   if (isPassportShape(text, i, j)) {
