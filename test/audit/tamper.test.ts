@@ -1,0 +1,145 @@
+/**
+ * Tampering with the log is found, and the report names the first bad record or checkpoint:
+ * the regulator's `xborder audit verify`, on SQLite and PostgreSQL.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CompactSign } from 'jose';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openStore, recordLeafHash, rootOf, type SignedCheckpoint } from '../../src/audit/index.ts';
+import { loadSigningKey, signCheckpoint } from '../../src/audit/checkpoint.ts';
+import { openDriver } from '../../src/audit/store.ts';
+import type { SqlDriver } from '../../src/audit/sql.ts';
+import { decisionRecord, postgresAvailable, postgresBackend, runCli, sqliteBackend, zoneOf, type Backend } from './helpers.ts';
+
+const backends: Backend[] = [sqliteBackend()];
+if (await postgresAvailable()) backends.push(postgresBackend('tamper'));
+
+describe.each(backends)('tampering with the audit log on $name', (backend) => {
+  /** A log of 30 records in three zones, checkpoints at 10, 20 and 30. */
+  async function seededLog(): Promise<{ driver: SqlDriver; checkpoints: SignedCheckpoint[] }> {
+    const store = await openStore(backend.options({ checkpointEvery: 10 }));
+    for (let i = 0; i < 30; i++) await store.append(decisionRecord({ zone: zoneOf(i), bytes: 1000 + i }));
+    await store.close();
+    const driver = await openDriver(backend.options());
+    const checkpoints = (await driver.reader.all<{ size: number; root: string; time: string; kid: string; jws: string }>('SELECT * FROM audit_checkpoints ORDER BY size')).map(
+      (row) => ({ origin: 'node-a', size: Number(row.size), root: row.root, time: row.time, kid: row.kid, jws: row.jws }),
+    );
+    return { driver, checkpoints };
+  }
+  const sql = (driver: SqlDriver, text: string, params: unknown[] = []) => driver.transaction((tx) => tx.run(text, params));
+  const verify = (extra: string[] = []) => runCli('audit verify', [...backend.flags(), ...extra]);
+  let open: SqlDriver | null = null;
+  afterEach(async () => {
+    await open?.close();
+    open = null;
+    await backend.reset();
+  });
+  afterAll(() => backend.dispose());
+
+  it('passes an untouched log', async () => {
+    ({ driver: open } = await seededLog());
+    const result = await verify();
+    expect(result.stdout).toContain('ok   node node-a: 30 records recomputed (RFC 6962), 3 checkpoint signatures and roots, 2 consistency proofs');
+    expect(result.code).toBe(0);
+  });
+
+  it('names the record whose field was changed', async () => {
+    const driver = (open = (await seededLog()).driver);
+    await sql(driver, "UPDATE audit_records SET body = REPLACE(body, '\"decision\":\"allow\"', '\"decision\":\"deny\"') WHERE leaf_index = 7");
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 7 \(fuzhou seq 3\): .*does not match its leaf hash/);
+    expect(result.code).toBe(1);
+  });
+
+  it('names the checkpoint range when the leaf hash was rewritten along with the record', async () => {
+    const driver = (open = (await seededLog()).driver);
+    const rows = await driver.reader.all<{ body: string }>('SELECT body FROM audit_records WHERE leaf_index = 13');
+    const changed = { ...JSON.parse(rows[0]!.body), bytes: 1 };
+    await sql(driver, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = 13', [JSON.stringify(changed), recordLeafHash(changed).toString('hex')]);
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 10: the recomputed tree of size 20 does not match its signed checkpoint.*between leafIndex 10 and 19/);
+    expect(result.code).toBe(1);
+  });
+
+  it('names a deleted record', async () => {
+    open = (await seededLog()).driver;
+    await sql(open, 'DELETE FROM audit_records WHERE leaf_index = 12');
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 12: record leafIndex 12 is missing \(deleted\)/);
+    expect(result.code).toBe(1);
+  });
+
+  it('names the first of two swapped records', async () => {
+    open = (await seededLog()).driver;
+    const rows = await open.reader.all<{ leaf_index: number; body: string; leaf_hash: string }>('SELECT leaf_index, body, leaf_hash FROM audit_records WHERE leaf_index IN (4, 5) ORDER BY leaf_index');
+    await sql(open, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = 4', [rows[1]!.body, rows[1]!.leaf_hash]);
+    await sql(open, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = 5', [rows[0]!.body, rows[0]!.leaf_hash]);
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 4 .*says it is node-a leafIndex 5 \(records moved or swapped\)/);
+    expect(result.code).toBe(1);
+  });
+
+  it('names the first missing record of a truncated log', async () => {
+    open = (await seededLog()).driver;
+    await sql(open, 'DELETE FROM audit_records WHERE leaf_index >= 25');
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 25: log truncated: checkpoint of size 30 .* first missing leafIndex 25/);
+    expect(result.code).toBe(1);
+  });
+
+  it('refuses a checkpoint re-signed with another key', async () => {
+    const { driver, checkpoints } = await seededLog();
+    open = driver;
+    const forged = checkpoints[1]!;
+    const impostor = generateKeyPairSync('ed25519').privateKey;
+    const claims = { origin: forged.origin, size: forged.size, root: forged.root, time: forged.time };
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: forged.kid }).sign(impostor);
+    await sql(driver, 'UPDATE audit_checkpoints SET jws = ? WHERE size = 20', [jws]);
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a: checkpoint of size 20 .*signature does not verify/);
+    expect(result.code).toBe(1);
+  });
+
+  it('finds a rewritten log re-signed with a fresh checkpoint through the checkpoint the regulator kept', async () => {
+    const { driver, checkpoints } = await seededLog();
+    open = driver;
+    const trustedFile = join(backend.options().dataDir, 'trusted.json');
+    writeFileSync(trustedFile, JSON.stringify([checkpoints[1]]));
+    // The operator holds the node's key: rewrite record 3, rehash everything, re-sign, drop old checkpoints.
+    const rows = await driver.reader.all<{ leaf_index: number; body: string }>('SELECT leaf_index, body FROM audit_records ORDER BY leaf_index');
+    const leaves = [];
+    for (const row of rows) {
+      const record = JSON.parse(row.body);
+      if (Number(row.leaf_index) === 3) record.decision = 'deny';
+      const hash = recordLeafHash(record);
+      leaves.push(hash);
+      await sql(driver, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = ?', [JSON.stringify(record), hash.toString('hex'), row.leaf_index]);
+    }
+    const key = await loadSigningKey(backend.options().dataDir, 'node-a');
+    const fresh = await signCheckpoint(key, { origin: 'node-a', size: leaves.length, root: rootOf(leaves).toString('hex'), time: '2026-03-02T00:00:00.000Z' });
+    await sql(driver, 'DELETE FROM audit_checkpoints');
+    await sql(driver, 'INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?)', [fresh.origin, fresh.size, fresh.root, fresh.time, fresh.kid, fresh.jws]);
+    // On its own the rewritten log is self-consistent …
+    expect((await verify()).code).toBe(0);
+    // … but not against what the regulator kept.
+    const result = await verify(['--trusted-checkpoints', trustedFile]);
+    expect(result.stdout).toMatch(/FAIL node node-a: the log was rewritten: its first 20 records do not match the trusted checkpoint/);
+    expect(result.code).toBe(1);
+  });
+
+  it('finds a record changed inside an export file, offline', async () => {
+    open = (await seededLog()).driver;
+    const out = join(backend.options().dataDir, 'export.ndjson');
+    expect((await runCli('audit export', [...backend.flags(), '--out', out])).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(out, 'utf8').split('\n');
+    const i = lines.findIndex((line) => line.includes('"leafIndex":17'));
+    lines[i] = lines[i]!.replace('"bytes":1017', '"bytes":1');
+    writeFileSync(out, lines.join('\n'));
+    const result = await runCli('audit verify', ['--export', out]);
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 17 \(xiamen seq 6\)/);
+    expect(result.code).toBe(1);
+  });
+});
