@@ -18,6 +18,9 @@ export interface FieldInfo {
   segment: string;
   /** The key itself holds a value (a JSON key that is a phone number): scanned at every occurrence. */
   keyHoldsValues: boolean;
+  /** Memo of the JSON walker: the last parent path and the child path built from it. */
+  memoBase: string;
+  memoPath: string;
 }
 
 export interface ScanSettings {
@@ -63,6 +66,11 @@ export class ScanContext {
   private recordIdentifiable = false;
   private readonly hits: ValueHit[] = [];
   private readonly fieldCache = new Map<string, FieldInfo>();
+  /** Open-addressing cache of field names by a hash of their characters, read without slicing. */
+  private slotKeys: string[] = new Array<string>(1024).fill('');
+  private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(1024).fill(null);
+  private slotMask = 1023;
+  private slotCount = 0;
 
   constructor(readonly settings: ScanSettings) {
     this.at = settings.at;
@@ -79,12 +87,53 @@ export class ScanContext {
     return info;
   }
 
+  /**
+   * The field named by `text[start, end)` (no escapes), `hash` computed by the walker while it
+   * read the name. Field names repeat in every record, so the common case compares characters
+   * in place and allocates nothing.
+   */
+  fieldAt(text: string, start: number, end: number, hash: number): FieldInfo {
+    const length = end - start;
+    const mask = this.slotMask;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const info = this.slotInfos[slot];
+      if (info === null || info === undefined) break;
+      const key = this.slotKeys[slot]!;
+      if (key.length === length && text.startsWith(key, start)) return info;
+    }
+    const key = text.slice(start, end);
+    const info = this.field(key);
+    if (length <= maxCachedKey) this.remember(key, hash, info);
+    return info;
+  }
+
+  private remember(key: string, hash: number, info: FieldInfo): void {
+    if ((this.slotCount + 1) * 2 > this.slotKeys.length) {
+      const keys = this.slotKeys;
+      const infos = this.slotInfos;
+      this.slotKeys = new Array<string>(keys.length * 2).fill('');
+      this.slotInfos = new Array<FieldInfo | null>(keys.length * 2).fill(null);
+      this.slotMask = keys.length * 2 - 1;
+      this.slotCount = 0;
+      for (let i = 0; i < keys.length; i++) {
+        const old = infos[i];
+        if (old !== null && old !== undefined) this.remember(keys[i]!, fieldHash(keys[i]!, 0, keys[i]!.length), old);
+      }
+    }
+    const mask = this.slotMask;
+    let slot = hash & mask;
+    while (this.slotInfos[slot] !== null) slot = (slot + 1) & mask;
+    this.slotKeys[slot] = key;
+    this.slotInfos[slot] = info;
+    this.slotCount++;
+  }
+
   private resolveField(key: string): FieldInfo {
     const hits: ValueHit[] = [];
     if (key.length > 0 && mayHoldValues(key, 0, key.length)) findValues(key, 0, key.length, null, this.at, hits);
     if (hits.length > 0) {
       // A key that is itself an ID number or a phone must not leak into paths (CLARIFICATIONS 14).
-      return { meaning: null, isName: false, segment: `.<${hits[0]!.type}>`, keyHoldsValues: true };
+      return { meaning: null, isName: false, segment: `.<${hits[0]!.type}>`, keyHoldsValues: true, memoBase: '', memoPath: '' };
     }
     const plain = /^[\p{L}\p{N}_$-]+$/u.test(key);
     return {
@@ -92,6 +141,8 @@ export class ScanContext {
       isName: isNameField(key),
       segment: plain ? `.${key}` : `[${JSON.stringify(key)}]`,
       keyHoldsValues: false,
+      memoBase: '',
+      memoPath: '',
     };
   }
 
@@ -122,10 +173,11 @@ export class ScanContext {
     if (start === end) return;
     const meaning = info === null ? null : info.meaning;
     const hits = this.hits;
-    hits.length = 0;
+    if (hits.length !== 0) hits.length = 0;
     // Under a field naming a value type, findValues is always asked: a token in an ID column is
     // still an ID (the detectors decide); otherwise the cheap pre-filter skips plain words.
-    if ((meaning !== null && meaning.valueType !== undefined) || mayHoldValues(text, start, end)) {
+    const hinted = meaning !== null && meaning.valueType !== undefined;
+    if (hinted || (!plainNumber(text, start, end) && mayHoldValues(text, start, end))) {
       findValues(text, start, end, meaning, this.at, hits);
       if (hits.length > 0) this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
     }
@@ -207,6 +259,33 @@ export class ScanContext {
     if (this.recordIdentifiable) this.identifiable++;
     this.recordIdentifiable = false;
   }
+}
+
+/**
+ * Amounts, prices, counts: a lone decimal, or an integer shorter than a mobile number, matches
+ * no detector without a field naming its type (an IP has three dots, a coordinate is a pair,
+ * an 8-digit Taiwan permit needs its field or hotword). Skipping them here saves a detector
+ * call on most numeric fields of a record.
+ */
+export function plainNumber(text: string, start: number, end: number): boolean {
+  let i = start;
+  if (i < end && text.charCodeAt(i) === 45) i++;
+  let digits = 0;
+  let dots = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && dots === 0) dots++;
+    else return false;
+  }
+  return digits > 0 && (dots === 1 || digits < 11);
+}
+
+/** The hash walkers compute while reading a field name: h = h * 31 + c, as 32-bit integers. */
+export function fieldHash(text: string, start: number, end: number): number {
+  let hash = 0;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
 }
 
 /** Values that describe a person without identifying one alone still make a record personal. */

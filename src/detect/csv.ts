@@ -105,7 +105,7 @@ export class CsvWalker {
     const columns = names.map((name) => ctx.field(name.trim()));
     if (columns.some((column) => column.keyHoldsValues)) {
       // A "header" holding ID numbers or phones is data: the file has no header row.
-      this.columns = names.map(() => ({ meaning: null, isName: false, segment: '', keyHoldsValues: false }));
+      this.columns = names.map(() => ({ meaning: null, isName: false, segment: '', keyHoldsValues: false, memoBase: '', memoPath: '' }));
       const person = new Person();
       names.forEach((name, column) => {
         this.cell(name, 0, name.length, null, column, person);

@@ -52,6 +52,8 @@ export class JsonWalker {
   private readonly acc: (Person | null)[];
   private readonly groups: (Person[] | null)[];
   private readonly named: (Person[] | null)[];
+  private readonly elementBase: string[];
+  private readonly elementPath: string[];
   private depth = -1;
   private recordDepth = 0;
   /** NDJSON: the whole value is one record holding one person. */
@@ -71,6 +73,8 @@ export class JsonWalker {
     this.acc = new Array<Person | null>(maxDepth + 1).fill(null);
     this.groups = new Array<Person[] | null>(maxDepth + 1).fill(null);
     this.named = new Array<Person[] | null>(maxDepth + 1).fill(null);
+    this.elementBase = new Array<string>(maxDepth + 1).fill('');
+    this.elementPath = new Array<string>(maxDepth + 1).fill('');
   }
 
   /** Walks a whole JSON document: a top-level array's elements are the records. */
@@ -110,7 +114,7 @@ export class JsonWalker {
     const parent = d - 1;
     this.kind[d] = kind;
     this.index[d] = 0;
-    this.paths[d] = d === 0 ? this.rootPath : this.paths[parent] + segment;
+    this.paths[d] = d === 0 ? this.rootPath : this.childPath(parent, segment);
     this.acc[d] = null;
     this.groups[d] = null;
     this.named[d] = null;
@@ -121,6 +125,25 @@ export class JsonWalker {
     this.fieldOf[d] = kind === ARRAY && d > 0 && this.kind[parent] === OBJECT ? this.fieldOf[parent]! : null;
     if (d === 0) this.recordDepth = kind === ARRAY ? 1 : 0;
     this.depth = d;
+  }
+
+  /** Collapsed path of a child container, memoised: every record repeats the same few. */
+  private childPath(parent: number, segment: string): string {
+    const base = this.paths[parent]!;
+    if (this.kind[parent] === ARRAY) {
+      if (this.elementBase[parent] !== base) {
+        this.elementBase[parent] = base;
+        this.elementPath[parent] = base + segment;
+      }
+      return this.elementPath[parent]!;
+    }
+    const info = this.fieldOf[parent]!;
+    if (info === null) return base + segment;
+    if (info.memoBase !== base) {
+      info.memoBase = base;
+      info.memoPath = base + segment;
+    }
+    return info.memoPath;
   }
 
   /** Settles the people of the frame being closed (see the file comment). */
@@ -246,6 +269,7 @@ export class JsonWalker {
           if (c !== 34) return this.fail('expected a string key', token);
           const start = i + 1;
           let escaped = false;
+          let hash = 0;
           for (i = start; i < to; i++) {
             c = text.charCodeAt(i);
             if (c === 34) break;
@@ -253,17 +277,17 @@ export class JsonWalker {
               escaped = true;
               i++;
             } else if (c < 32) return this.fail('control character in a string', token);
+            hash = (Math.imul(hash, 31) + c) | 0;
           }
           if (i >= to) return this.fail('unterminated string', token);
           const end = i;
           i++;
-          const key = escaped ? (JSON.parse(text.slice(start - 1, end + 1)) as string) : text.slice(start, end);
           const d = this.depth;
-          const info = ctx.field(key);
+          const info = escaped ? ctx.field(JSON.parse(text.slice(start - 1, end + 1)) as string) : ctx.fieldAt(text, start, end, hash);
           this.fieldOf[d] = info;
           if (info.keyHoldsValues) {
-            const person = this.personFor(d)!;
-            ctx.keyValues(key, this.paths[d]!, info, person, start, end);
+            const key = escaped ? (JSON.parse(text.slice(start - 1, end + 1)) as string) : text.slice(start, end);
+            ctx.keyValues(key, this.paths[d]!, info, this.personFor(d)!, start, end);
           }
           while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
           if (c !== 58 || i >= to) return this.fail('expected :', i);

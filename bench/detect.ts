@@ -1,0 +1,66 @@
+/**
+ * Detection throughput (issue 2, "Speed"): scan() of generated order payloads of 1 KB, 64 KB,
+ * 1 MB and 16 MB as JSON, NDJSON and CSV, against JSON.parse of the same JSON bytes measured in
+ * the same run. Ratio = scan cost per byte / JSON.parse cost per byte (target ≤ 1.5 for JSON at
+ * ≥ 64 KB; CSV and NDJSON at least as fast per byte as JSON). `npx tsx bench/detect.ts`
+ */
+import { scan } from '../src/detect/index.ts';
+import { payloads } from './lib/detect-data.ts';
+
+const at = new Date('2026-06-01T00:00:00+08:00');
+const sizes: [string, number][] = [
+  ['1 KB', 1024],
+  ['64 KB', 64 * 1024],
+  ['1 MB', 1024 * 1024],
+  ['16 MB', 16 * 1024 * 1024],
+];
+/** Time spent per measured case: enough for a stable mean, short enough for a 2-core box. */
+const budgetMs = Number(process.env.BENCH_BUDGET_MS ?? 400);
+
+async function measure(run: () => unknown | Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 2; i++) await run(); // warm up
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < 3 || (performance.now() - started < budgetMs && times.length < 10_000)) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!; // median, ms
+}
+
+const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
+const rows: string[][] = [['size', 'format', 'bytes', 'JSON.parse MB/s', 'scan MB/s', 'ratio']];
+let worstJson = 0;
+let worstStreamFormats = 0;
+const wall = performance.now();
+for (const [label, size] of sizes) {
+  const data = payloads(size);
+  const json = Buffer.from(data.json);
+  const parseMs = await measure(() => JSON.parse(json.toString('utf8')));
+  const parsePerByte = parseMs / json.byteLength;
+  for (const [format, text, contentType] of [
+    ['json', data.json, 'application/json'],
+    ['ndjson', data.ndjson, 'application/x-ndjson'],
+    ['csv', data.csv, 'text/csv'],
+  ] as const) {
+    const body = Buffer.from(text);
+    let subjects = 0;
+    const scanMs = await measure(async () => {
+      subjects = (await scan(body, { contentType, at })).subjects;
+    });
+    // Every order has one buyer; random IDs collide a few times in 57k orders, hence the margin.
+    if (subjects > data.orders || subjects < data.orders * 0.99) throw new Error(`${label} ${format}: ${subjects} subjects for ${data.orders} orders`);
+    const ratio = scanMs / body.byteLength / parsePerByte;
+    if (size >= 64 * 1024) {
+      if (format === 'json') worstJson = Math.max(worstJson, ratio);
+      else worstStreamFormats = Math.max(worstStreamFormats, ratio);
+    }
+    rows.push([label, format, String(body.byteLength), mbps(json.byteLength, parseMs).toFixed(0), mbps(body.byteLength, scanMs).toFixed(0), ratio.toFixed(2)]);
+  }
+}
+const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+for (const row of rows) console.log(row.map((cell, column) => cell.padStart(widths[column]!)).join('  '));
+console.log(`\nworst ratio ≥64 KB: JSON ${worstJson.toFixed(2)} (target ≤ 1.5), NDJSON/CSV ${worstStreamFormats.toFixed(2)}`);
+console.log(`bench/detect took ${((performance.now() - wall) / 1000).toFixed(1)} s`);

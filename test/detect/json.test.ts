@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { scan, scanWithEvidence } from '../../src/detect/index.ts';
+import { isXborderError } from '../../src/errors.ts';
+import { at, finding, gbExampleId, idA, idB, json, minorId, mobileA, mobileB } from './helpers.ts';
+
+describe('JSON bodies', () => {
+  it('reports field paths with arrays collapsed to [*], and counts every occurrence', async () => {
+    const body = JSON.stringify({
+      orders: [
+        { orderNo: '202412345678901234', buyer: { name: '张三', idNo: gbExampleId } },
+        { orderNo: '202412345678901299', buyer: { name: '李四', idNo: idA } },
+      ],
+    });
+    const result = await scan(body, json);
+    const ids = finding(result, 'cn_resident_id')!;
+    expect(ids.count).toBe(2);
+    expect(ids.paths).toEqual(['$.orders[*].buyer.idNo']);
+    expect(ids.grade).toBe('pi');
+    expect(ids.sensitive).toBe(false);
+    expect(ids.why.length).toBeGreaterThan(0);
+    expect(result.records).toBe(1);
+    expect(result.parseError).toBeNull();
+  });
+
+  it('keeps at most five distinct paths per finding', async () => {
+    const body = JSON.stringify(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`phone${i}`, mobileA])));
+    const result = await scan(body, json);
+    expect(finding(result, 'cn_mobile')!.count).toBe(8);
+    expect(finding(result, 'cn_mobile')!.paths).toHaveLength(5);
+  });
+
+  it('replaces a key that is itself an ID number or phone by a placeholder in paths, and counts it', async () => {
+    const body = JSON.stringify({ byPerson: { [gbExampleId]: { score: 3 }, [mobileA]: 'vip' } });
+    const result = await scan(body, json);
+    const text = JSON.stringify(result);
+    expect(text).not.toContain(gbExampleId);
+    expect(text).not.toContain(mobileA);
+    expect(finding(result, 'cn_resident_id')!.paths).toEqual(['$.byPerson.<cn_resident_id>']);
+    expect(finding(result, 'cn_mobile')!.count).toBe(1);
+  });
+
+  it('never puts a raw value in the result', async () => {
+    const body = JSON.stringify([{ name: '王小明', idNo: idA, mobile: mobileA, diagnosis: '二型糖尿病', email: 'wang@example.cn' }]);
+    const text = JSON.stringify(await scan(body, json));
+    for (const raw of [idA, mobileA, '王小明', '二型糖尿病', 'wang@example.cn']) expect(text).not.toContain(raw);
+  });
+
+  it('treats a top-level array element as a record and names identifiable records', async () => {
+    const body = JSON.stringify([
+      { name: '张三', idNo: idA },
+      { name: '李四' },
+      { mobile: mobileB },
+    ]);
+    const result = await scan(body, json);
+    expect(result.records).toBe(3);
+    expect(result.identifiable).toBe(1);
+    expect(result.subjects).toBe(3);
+  });
+
+  it('scans a body nested 100,000 levels deep with a clear error, not a stack overflow', async () => {
+    const depth = 100_000;
+    const body = '['.repeat(depth) + ']'.repeat(depth);
+    const error = await scan(body, json).catch((e: unknown) => e);
+    expect(isXborderError(error, 'XB_ERR_NESTING_TOO_DEEP')).toBe(true);
+    const objects = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    await expect(scan(objects, json)).rejects.toMatchObject({ code: 'XB_ERR_NESTING_TOO_DEEP' });
+  });
+
+  it('accepts nesting up to the bound', async () => {
+    const body = '['.repeat(500) + JSON.stringify({ idNo: idA }) + ']'.repeat(500);
+    expect(finding(await scan(body, json), 'cn_resident_id')!.count).toBe(1);
+  });
+
+  it('scans a 50 MB single-line string value', async () => {
+    const filler = 'x'.repeat(25 * 1024 * 1024);
+    const body = `{"note":"${filler} 身份证号码：${idA} ${filler}"}`;
+    const result = await scan(body, json);
+    expect(result.bytes).toBeGreaterThan(50 * 1024 * 1024);
+    expect(finding(result, 'cn_resident_id')!.count).toBe(1);
+  }, 60_000);
+
+  it('scans malformed JSON as text and says parseError without quoting the body', async () => {
+    const body = `{"buyer": {"idNo": "${idA}", "mobile": ${mobileA} "x": "${gbExampleId}"`;
+    const result = await scan(body, json);
+    expect(result.parseError).toMatch(/offset \d+/);
+    expect(result.parseError).not.toContain(gbExampleId);
+    expect(finding(result, 'cn_resident_id')!.count).toBe(2);
+    expect(finding(result, 'cn_mobile')!.count).toBe(1);
+  });
+
+  it('finds values hidden behind \\u escapes and spans the raw string', async () => {
+    const escaped = [...idA].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const body = `{"x":"${escaped}"}`;
+    const { result, evidence } = await scanWithEvidence(body, json);
+    expect(finding(result, 'cn_resident_id')!.count).toBe(1);
+    const span = evidence.spans.find((s) => s.type === 'cn_resident_id')!;
+    expect(body.slice(span.start, span.end)).toBe(escaped);
+  });
+
+  it('gives evidence spans with real indexes that point at the values', async () => {
+    const body = JSON.stringify({ list: [{ idNo: idA }, { idNo: idB }] });
+    const { evidence } = await scanWithEvidence(body, json);
+    const ids = evidence.spans.filter((s) => s.type === 'cn_resident_id');
+    expect(ids.map((s) => s.path)).toEqual(['$.list[0].idNo', '$.list[1].idNo']);
+    expect(ids.map((s) => evidence.text!.slice(s.start, s.end))).toEqual([idA, idB]);
+  });
+
+  it('derives minors from resident IDs on the pinned scan date', async () => {
+    const body = JSON.stringify([{ name: '小明', idNo: minorId }, { name: '老王', idNo: idA }]);
+    const result = await scan(body, json);
+    const minor = finding(result, 'minor')!;
+    expect(minor.count).toBe(1);
+    expect(minor.sensitive).toBe(true);
+    expect(minor.grade).toBe('sensitive-pi');
+    expect(result.sensitiveSubjects).toBe(1);
+    // Born in 2016, the holder is 15 by the end of 2031: no longer a minor, no sensitive subject.
+    const later = await scan(body, { ...json, at: new Date('2031-12-31T00:00:00+08:00') });
+    expect(finding(later, 'minor')).toBeUndefined();
+    expect(later.sensitiveSubjects).toBe(0);
+  });
+
+  it('makes a bare resident ID sensitive only when asked', async () => {
+    const body = JSON.stringify([{ name: '张三', idNo: idA }]);
+    expect((await scan(body, json)).sensitiveSubjects).toBe(0);
+    const strict = await scan(body, { ...json, bareResidentIdSensitive: true });
+    expect(strict.sensitiveSubjects).toBe(1);
+    expect(finding(strict, 'cn_resident_id')!.grade).toBe('sensitive-pi');
+  });
+
+  it('grades organisation codes and network data general', async () => {
+    const body = JSON.stringify({ ip: '203.0.113.7', company: { uscc: '91350100M000100Y43' } });
+    const result = await scan(body, json);
+    expect(finding(result, 'ipv4')?.grade).toBe('general');
+    expect(result.subjects).toBe(0);
+  });
+
+  it('reads a value under a category field as that category, but not an empty, null or masked one', async () => {
+    const body = JSON.stringify([
+      { name: '甲', diagnosis: '高血压' },
+      { name: '乙', diagnosis: '' },
+      { name: '丙', diagnosis: null },
+      { name: '丁', diagnosis: '***' },
+    ]);
+    const result = await scan(body, json);
+    expect(finding(result, 'health')!.count).toBe(1);
+    expect(result.sensitiveSubjects).toBe(1);
+  });
+
+  it('re-scans a masked body clean', async () => {
+    const masked = JSON.stringify([{ name: '***', idNo: '110105********002X', mobile: '138****5678', diagnosis: '****' }]);
+    const result = await scan(masked, json);
+    expect(result.findings).toEqual([]);
+    expect(result.subjects).toBe(0);
+  });
+
+  it('sniffs a body without a content type', async () => {
+    const result = await scan(JSON.stringify({ idNo: idA }), { at });
+    expect(finding(result, 'cn_resident_id')!.paths).toEqual(['$.idNo']);
+  });
+});
