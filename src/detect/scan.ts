@@ -123,7 +123,8 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
   } else {
     bytes = body.byteLength;
     decoded = decodeContent(body, options.contentEncoding, cap);
-    if (type.kind === 'binary' || looksBinary(decoded, type.charset)) {
+    // A multipart body may carry binary files: its parts are judged one by one.
+    if (type.kind === 'binary' || (type.kind !== 'multipart' && looksBinary(decoded, type.charset))) {
       return { result: unscannedResult(type, bytes, type.mediaType), evidence: { subjects: [], spans: [], text: null } };
     }
     text = decodeText(decoded, type.charset);
