@@ -65,7 +65,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const clock = options.clock ?? (() => new Date());
   const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: settings.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } }));
 
-  const policies: PolicyHolder = await createPolicyHolder(settings.policies);
+  const policies: PolicyHolder = await createPolicyHolder(settings.policies, { env });
   const subjectKey: SubjectKey = await loadSubjectKey({ dataDir: settings.dataDir, env });
   if (subjectKey.created) logger.warn({ file: `${settings.dataDir}/subject.key` }, 'created a new subject key: back it up — without it every person counts as new');
   const ownsStore = options.store === undefined;

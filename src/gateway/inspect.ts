@@ -37,8 +37,9 @@ const plainPath = /^[A-Za-z._~/-]*$/;
 export async function inspectTransfer(input: InspectInput): Promise<Inspection> {
   const { result, evidence } = await scanWithEvidence(input.body, {
     ...input.options,
-    contentType: input.contentType ?? 'application/octet-stream',
-    ...(input.contentEncoding ? { contentEncoding: input.contentEncoding } : {}),
+    // No Content-Type: detect sniffs the body. An empty body has nothing to hide.
+    ...(input.body.length === 0 ? { contentType: 'text/plain' } : input.contentType ? { contentType: input.contentType } : {}),
+    ...(input.contentEncoding && input.body.length > 0 ? { contentEncoding: input.contentEncoding } : {}),
   });
   const pathText = `/${input.route.segments.join('/')}`;
   const extra: { label: string; text: string; contentType: string }[] = [];
