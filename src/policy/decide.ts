@@ -12,7 +12,7 @@
  *   4. CIIO exporting PI → security assessment (Art. 7(1))
  *   6. cumulative subjects per class against the thresholds (Arts. 5(4), 7(2), 8)
  */
-import type { Mechanism, SubjectClass } from '../domain.ts';
+import { shanghaiDate, type Mechanism, type SubjectClass } from '../domain.ts';
 import { carriesPersonalInformation, inForce, transferFacts, triggerOf } from './facts.ts';
 import { checkPurpose, purposeArticles } from './purpose.ts';
 import { resolveRequirement, strictest, type Requirement } from './outcome.ts';
@@ -68,8 +68,9 @@ export function decide(input: DecisionInput): Decision {
   const zone = policy.zones.get(enterprise.zone);
   if (!zone) warnings.push(`zone ${enterprise.zone} has no rule sets in gateway.yaml`);
   const sets = zone?.ruleSets ?? [];
-  const binding = sets.filter((set) => inForce(set, at));
-  for (const draft of sets.filter((set) => !inForce(set, at))) {
+  const today = shanghaiDate(at);
+  const binding = sets.filter((set) => inForce(set, today));
+  for (const draft of sets.filter((set) => !inForce(set, today))) {
     const would = matchRules(draft.index, ctx).filter((r) => r.effect === 'row');
     if (would.length > 0) warnings.push(`${draft.meta.id} list is ${draft.meta.status} (not in force): rows ${would.map((r) => r.id).join(', ')} would match; they have no effect and Art. 6 grants nothing`);
   }

@@ -2,7 +2,7 @@
  * The facts of one transfer that rules test, computed once from the scan and the request, and
  * the rule sets that bind the enterprise on the transfer date.
  */
-import { shanghaiDate, type DataType, type Grade, type SubjectClass } from '../domain.ts';
+import { type DataType, type Grade, type SubjectClass } from '../domain.ts';
 import type { ScanResult } from '../detect/types.ts';
 import type { Trigger } from './filings.ts';
 import { fieldOfPath, type MatchContext } from './rule-index.ts';
@@ -44,8 +44,8 @@ export function transferFacts(input: DecisionInput, after: Record<SubjectClass, 
 }
 
 /** Art. 6 relief and rows only count once a list is approved, filed and effective (CLARIFICATIONS 9). */
-export function inForce(set: CompiledRuleSet, at: Date): boolean {
-  return set.meta.status === 'in-force' && set.meta.effectiveFrom !== null && set.meta.effectiveFrom <= shanghaiDate(at);
+export function inForce(set: CompiledRuleSet, today: string): boolean {
+  return set.meta.status === 'in-force' && set.meta.effectiveFrom !== null && set.meta.effectiveFrom <= today;
 }
 
 /** What a matched rule was about in this transfer, for filing coverage (CLARIFICATIONS 11). */

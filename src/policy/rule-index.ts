@@ -37,6 +37,8 @@ function anchorKeys(rule: Rule): string[] | null {
   const c = rule.conditions;
   if (c.datasets) return c.datasets.map((d) => `dataset:${d}`);
   if (c.fields) return c.fields.map((f) => `field:${f.toLowerCase()}`);
+  // An enterprise has one industry, so an industry row is only a candidate for that industry's transfers.
+  if (c.industries) return c.industries.map((i) => `industry:${i}`);
   if (c.typesAll?.[0]) return [`type:${c.typesAll[0]}`];
   if (c.typesAny) return c.typesAny.map((t) => `type:${t}`);
   if (c.categories) return c.categories.map((t) => `type:${t}`);
@@ -101,6 +103,7 @@ export function matchRules(index: RuleIndex, ctx: MatchContext): Rule[] {
   };
   if (ctx.dataset !== null) visit(`dataset:${ctx.dataset}`);
   for (const field of ctx.fields) visit(`field:${field}`);
+  visit(`industry:${ctx.industry}`);
   for (const type of ctx.types) visit(`type:${type}`);
   for (const grade of ctx.grades) visit(`grade:${grade}`);
   const matched: Rule[] = [];
