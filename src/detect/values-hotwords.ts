@@ -46,6 +46,10 @@ for (const [word, types] of hotwordTable) {
   longest = Math.max(longest, word.length);
 }
 
+/** First chars of hotwords: most chars before a value start none, and are passed over with one load. */
+const firstChars = new Uint8Array(0x10000);
+for (const first of byFirstChar.keys()) firstChars[first] = 1;
+
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
@@ -59,7 +63,9 @@ function matchesAt(s: string, p: number, word: string): boolean {
 export function hotwordBefore(s: string, valueStart: number, lowest: number, type: ValueType): string | null {
   const floor = Math.max(lowest, valueStart - hotwordReach - longest);
   for (let p = valueStart - 1; p >= floor; p--) {
-    const candidates = byFirstChar.get(lower(s.charCodeAt(p)));
+    const c = lower(s.charCodeAt(p));
+    if (firstChars[c] === 0) continue;
+    const candidates = byFirstChar.get(c);
     if (candidates === undefined) continue;
     for (const hotword of candidates) {
       const wordEnd = p + hotword.word.length;

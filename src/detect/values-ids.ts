@@ -92,10 +92,10 @@ export function validResidentId18(s: string, a: number, todayYmd: number): Resid
   if (!isProvincePrefix(num2(s, a))) return null;
   const birth = birthDate(num4(s, a + 6), num2(s, a + 10), num2(s, a + 12), todayYmd);
   if (birth === 0) return null;
-  let last = s.charCodeAt(a + 17);
-  if (last === 120) last = 88; // x → X
-  if (String.fromCharCode(last) !== residentIdCheck(s, a)) return null;
-  const id = s.slice(a, a + 17) + String.fromCharCode(last);
+  const last = s.charCodeAt(a + 17);
+  const upper = last === 120 ? 88 : last; // x → X
+  if (upper !== residentIdCheck(s, a).charCodeAt(0)) return null;
+  const id = upper === last ? s.slice(a, a + 18) : s.slice(a, a + 17) + 'X';
   return { id, birth };
 }
 
@@ -177,11 +177,18 @@ function leadingNumber(s: string, a: number, digits: number): number {
   return n;
 }
 
+/** Ranges by their first digit, so a number is compared only with the ranges it could be in. */
+const rangesByFirstDigit: IinRange[][] = Array.from({ length: 10 }, () => []);
+for (const range of iinRanges) {
+  const first = Math.floor(range.low / 10 ** (range.digits - 1));
+  rangesByFirstDigit[first]?.push(range);
+}
+
 /** The network of a payment card number at `s[a, b)` (digits only), or null. */
 export function cardNetwork(s: string, a: number, b: number): string | null {
   const length = b - a;
   if (length < 14 || length > 19) return null;
-  for (const range of iinRanges) {
+  for (const range of rangesByFirstDigit[digitAt(s, a)] ?? []) {
     if (length < range.minLength || length > range.maxLength) continue;
     const lead = leadingNumber(s, a, range.digits);
     if (lead >= range.low && lead <= range.high) return luhn(s, a, b) ? range.network : null;

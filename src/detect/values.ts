@@ -14,6 +14,16 @@ import { scanNumber } from './values-numbers.ts';
 import { fieldTokenHit } from './values-token.ts';
 import { push, state, weakVouch } from './values-state.ts';
 
+/** ASCII chars that can start a value: 1 letters and digits, 2 `+ - :`, 0 the rest (skipped at once). */
+const asciiKind = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) asciiKind[c] = 1;
+for (let c = 65; c <= 90; c++) asciiKind[c] = asciiKind[c + 32] = 1;
+asciiKind[43] = asciiKind[45] = asciiKind[58] = 2;
+
+/** Lengths of a digit run that can be a value on its own: 8 (permits under a hint), 11, 13–19. */
+const valueLength = new Uint8Array(64);
+for (const n of [8, 11, 13, 14, 15, 16, 17, 18, 19]) valueLength[n] = 1;
+
 /** Finds every validated value in text[start, end), appending to out. One left-to-right pass, no regex backtracking, no per-pattern rescans. */
 export function findValues(text: string, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
   state.text = text;
@@ -27,7 +37,12 @@ export function findValues(text: string, start: number, end: number, hint: Field
   while (i < end) {
     const c = text.charCodeAt(i);
     if (c < 128) {
-      if (isAlnum(c)) {
+      const kind = asciiKind[c];
+      if (kind === 0) {
+        i++;
+        continue;
+      }
+      if (kind === 1) {
         i = scanWord(i);
         continue;
       }
@@ -56,9 +71,12 @@ export function findValues(text: string, start: number, end: number, hint: Field
     i++;
   }
   if (hint?.valueType !== undefined && out.length === state.first) fieldTokenHit(text, start, end, hint, out);
-  state.out = [];
+  state.out = idle;
   state.hint = null;
 }
+
+/** Between calls the state holds no caller's array (nothing pushes to it outside a call). */
+const idle: ValueHit[] = [];
 
 /** Cheap test the walkers use to skip strings that cannot hold any value (e.g. no digit, no '@', no ':' and no CJK plate char). Must never return false for a string findValues would find something in. */
 export function mayHoldValues(text: string, start: number, end: number): boolean {
@@ -112,7 +130,12 @@ function scanWord(i: number): number {
       return e;
     }
   }
-  if (letters === 0) return scanDigitRun(i, -1);
+  if (letters === 0) {
+    // Most digit runs are quantities, house numbers, prices: no value has their length, and no
+    // separator or dot continues them. They cost one table load.
+    if (next !== 46 && next !== 32 && next !== 45 && valueLength[j - i] !== 1) return j;
+    return scanDigitRun(i, -1, j);
+  }
   if (j - i === 18 && letters === 1 && (text.charCodeAt(j - 1) | 32) === 120 /* x */) return scanDigitRun(i, -1);
   scanCode(i, j, letters);
   return j;
@@ -130,9 +153,9 @@ function scanEmail(at: number): number {
 }
 
 /** A digit run at `i` (optionally after a `+` at `plusAt`): dotted forms first, then numbers. */
-function scanDigitRun(i: number, plusAt: number): number {
+function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
   const { text, end } = state;
-  let j = i;
+  let j = runEnd >= 0 ? runEnd : i;
   while (j < end && isDigit(text.charCodeAt(j))) j++;
   if (plusAt < 0 && j + 1 < end && text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) {
     const v4 = j - i <= 3 && text.charCodeAt(i - 1) !== 46 ? ipv4End(text, i, end) : -1;
