@@ -6,10 +6,11 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { serve as serveNode } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino, { type Logger } from 'pino';
-import { loadSubjectKey, openStore, type AuditStore, type SubjectKey } from '../audit/index.ts';
+import { loadSubjectKey, newDecisionId, openStore, type AuditStore, type SubjectKey } from '../audit/index.ts';
 import { createPolicyHolder, type PolicyHolder } from '../policy/index.ts';
 import { loadSettings, trustsDevIssuer, type LoadSettingsOptions, type Settings } from '../config.ts';
 import { XborderError } from '../errors.ts';
@@ -17,12 +18,13 @@ import { auditRoutes, counterRoutes } from './audit-routes.ts';
 import { createAuthenticator } from './auth.ts';
 import type { GatewayContext } from './context.ts';
 import { loadDevIssuerKey } from './dev-issuer.ts';
-import { exchangeOf, type NodeBindings } from './exchange.ts';
+import { exchangeOf, rawTargetOf, type NodeBindings } from './exchange.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { opsRoutes, reloadPolicy, showPolicyVersion } from './ops-routes.ts';
 import { asXborderError, problemResponse } from './problem.ts';
 import { handleTransfer, type TransferLog } from './transfer.ts';
+import { transferPrefix } from './route.ts';
 import { createUpstreams } from './upstream.ts';
 
 export interface GatewayOptions extends LoadSettingsOptions {
@@ -113,12 +115,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     context,
     start: function startGateway() {
       return new Promise((resolve, reject) => {
-        const started = serveNode({ fetch: app.fetch, port: settings.port, hostname: settings.host }, (info: AddressInfo) => {
+        const started = createServer(getRequestListener(app.fetch, { hostname: settings.host, errorHandler: malformedRequest }));
+        started.once('error', reject);
+        started.listen(settings.port, settings.host, () => {
+          const info = started.address() as AddressInfo;
           const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
           logger.info({ port: info.port, host: info.address, node: settings.nodeId, policyVersion: policies.current().version }, 'xborder gateway listening');
           resolve({ port: info.port, host: info.address, url: `http://${host}:${info.port}` });
-        }) as Server;
-        started.once('error', reject);
+        });
         // Upstream timeouts bound a transfer; the server must not cut a slow upload first.
         started.requestTimeout = 0;
         started.keepAliveTimeout = 5_000;
@@ -146,6 +150,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
 }
 
+/** Requests the HTTP adapter cannot even turn into a URL (a backslash in the path, a bad Host): refused as problem+json. */
+function malformedRequest(error: unknown): Response {
+  const detail = error instanceof RequestError ? error.message : 'malformed request';
+  return problemResponse(new XborderError('XB_ERR_PATH_REJECTED', detail), { headers: { 'x-xborder-decision': 'refused', 'x-xborder-decision-id': newDecisionId() } });
+}
+
+/** An absolute-form target (`http://host/x/…`) aimed at the transfer routes: refused by route.ts, never routed. */
+function isAbsoluteTarget(rawTarget: string, normalisedPath: string): boolean {
+  return !rawTarget.startsWith('/') && normalisedPath.startsWith(transferPrefix);
+}
+
 export function buildApp(ctx: GatewayContext): Hono<{ Bindings: NodeBindings }> {
   const app = new Hono<{ Bindings: NodeBindings }>();
   app.onError((error) => {
@@ -155,7 +170,11 @@ export function buildApp(ctx: GatewayContext): Hono<{ Bindings: NodeBindings }> 
   });
   app.notFound((c) => problemResponse(new XborderError('XB_ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)));
 
-  app.all('/x/*', async (c) => {
+  // Transfers are recognised on the raw request target, before any URL normalisation would turn
+  // `/x/a/%2e%2e/b` into `/x/b`: the path checks of route.ts must see what the caller sent.
+  app.use('*', async (c, next) => {
+    const rawTarget = rawTargetOf(c);
+    if (!rawTarget.startsWith(transferPrefix) && !isAbsoluteTarget(rawTarget, c.req.path)) return next();
     const started = performance.now();
     const log: TransferLog = { decisionId: '' };
     const work = handleTransfer(ctx, exchangeOf(c), log);

@@ -24,6 +24,14 @@ export interface NodeBindings {
   outgoing?: ServerResponse;
 }
 
+/** The request target as received (Node), or the Web Request's path and query. */
+export function rawTargetOf(c: Context<{ Bindings: NodeBindings }>): string {
+  const raw = c.env?.incoming?.url;
+  if (raw !== undefined) return raw;
+  const url = new URL(c.req.raw.url);
+  return `${url.pathname}${url.search}`;
+}
+
 export function exchangeOf(c: Context<{ Bindings: NodeBindings }>): Exchange {
   const incoming = c.env?.incoming;
   const outgoing = c.env?.outgoing;
