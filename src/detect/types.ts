@@ -14,6 +14,12 @@ export interface Finding {
   why: string[];
   /** Values that fail validation but keep a known suspicious shape (early Fujian USCCs). */
   suspect?: number;
+  /**
+   * `cn_resident_id` only: how many of the values carry a Taiwan, Hong Kong or Macao prefix (71, 81, 82,
+   * 83 — residents outside the mainland). Policy reads a missing value as 0 (all mainland), the strict
+   * reading of Art. 4 (CLARIFICATIONS 10). Added by policy; detect fills it when it can.
+   */
+  nonMainland?: number;
 }
 
 export interface ScanResult {

@@ -77,9 +77,15 @@ export function decide(input: DecisionInput): Decision {
   const matched: Rule[] = binding.flatMap((set) => matchRules(set.index, ctx));
   const triggers = (rules: Rule[]) => rules.map((r) => triggerOf(r, scan, ctx));
 
+  // Steps 1–2 come before any exemption: record that a declared purpose was not applied.
+  const purposeOverridden = (why: string) => {
+    if (input.purpose !== null) base.purposeCheck = { purpose: input.purpose, accepted: false, note: why };
+  };
+
   // Step 1: core data (Data Security Law Art. 21) never leaves.
   const core = matched.filter((r) => r.effect === 'prohibit' || r.mechanism === 'prohibited' || r.grade === 'core');
   if (core.length > 0) {
+    purposeOverridden('core data is prohibited from leaving; no exemption applies');
     return finish({ mechanism: 'prohibited', step: 'core', triggers: triggers(core), zh: '涉及核心数据，禁止出境', en: 'Core data is prohibited from leaving the country', tally: 'regulated' });
   }
 
@@ -95,6 +101,7 @@ export function decide(input: DecisionInput): Decision {
     });
   }
   if (importantTriggers.length > 0) {
+    purposeOverridden('the transfer carries important data, which no Art. 3–5 exemption covers (Art. 5, last paragraph)');
     return finish({
       mechanism: 'security-assessment',
       step: 'important',
@@ -107,7 +114,7 @@ export function decide(input: DecisionInput): Decision {
 
   // Step 3: a declared exemption scenario, when the findings are consistent with it.
   if (input.purpose !== null) {
-    const check = checkPurpose(input.purpose, ctx.types, ctx.personalInformation, input.destination);
+    const check = checkPurpose(input.purpose, scan.findings, ctx.types, ctx.personalInformation, input.destination);
     base.purposeCheck = { purpose: check.purpose, accepted: check.accepted, note: check.note };
     const article = purposeArticles[input.purpose];
     const rule = matched.find((r) => r.effect === 'exemption' && r.conditions.purposes?.includes(input.purpose!));

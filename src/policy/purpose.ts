@@ -6,6 +6,7 @@
  * tried). The check is recorded in the decision as evidence.
  */
 import type { DataType, Purpose } from '../domain.ts';
+import type { Finding } from '../detect/types.ts';
 import type { Destination } from './types.ts';
 
 export interface PurposeCheck {
@@ -23,7 +24,12 @@ export const purposeArticles: Record<Purpose, { zh: string; en: string }> = {
   emergency: { zh: '第五条第（三）项', en: 'Art. 5(3)' },
 };
 
-export function checkPurpose(purpose: Purpose, types: ReadonlySet<DataType>, personalInformation: boolean, destination: Destination): PurposeCheck {
+/** Resident IDs of mainland residents: every cn_resident_id value except the 71/81/82/83 prefixes detect reports. */
+function mainlandResidentIds(findings: readonly Finding[]): number {
+  return findings.filter((f) => f.type === 'cn_resident_id').reduce((sum, f) => sum + Math.max(0, f.count - (f.nonMainland ?? 0)), 0);
+}
+
+export function checkPurpose(purpose: Purpose, findings: readonly Finding[], types: ReadonlySet<DataType>, personalInformation: boolean, destination: Destination): PurposeCheck {
   const refuse = (note: string, zh: string): PurposeCheck => ({ purpose, accepted: false, note, zh });
   if (destination.purposes && !destination.purposes.includes(purpose)) {
     return refuse(
@@ -39,7 +45,7 @@ export function checkPurpose(purpose: Purpose, types: ReadonlySet<DataType>, per
     case 'foreign-collected-reexport':
       // Art. 4: PI collected abroad, processed here and sent back, with no domestic PI added.
       // A mainland resident ID or mobile number is domestic PI.
-      if (types.has('cn_resident_id') || types.has('cn_mobile')) {
+      if (mainlandResidentIds(findings) > 0 || types.has('cn_mobile')) {
         return refuse(
           'a mainland resident ID or mobile number was found: domestic personal information was added, which Art. 4 excludes',
           '发现境内居民身份证号或手机号：处理过程中引入了境内个人信息，不符合第四条',

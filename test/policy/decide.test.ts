@@ -192,3 +192,15 @@ describe('decide: zone negative lists (Art. 6, CLARIFICATIONS 9)', () => {
     expect(run({ enterprise: ids.ciio, destination: 'test-recipient-a', scan: scanOf(person) }, including).mechanism).toBe('exempt');
   });
 });
+
+describe('decide: Art. 4 and residents outside the mainland', () => {
+  it('does not count Hong Kong, Macao and Taiwan resident IDs reported by detect as mainland PI', () => {
+    const hkResident = { ...finding('cn_resident_id'), nonMainland: 1 };
+    const d = run({ enterprise: ids.hkProcessor, destination: 'hk-bank', scan: scanOf([finding('person_name'), hkResident]), purpose: 'foreign-collected-reexport' });
+    expect(d).toMatchObject({ mechanism: 'exempt', purposeCheck: { accepted: true } });
+  });
+  it('records a declared purpose as not applied when important data decides', () => {
+    const d = run({ enterprise: ids.iov, destination: 'test-recipient-a', scan: scanOf([]), purpose: 'contract-necessity', dataset: 'vehicle-exterior-imagery' });
+    expect(d.purposeCheck).toMatchObject({ purpose: 'contract-necessity', accepted: false });
+  });
+});
