@@ -53,7 +53,9 @@ export function insertRecordsSql(rows: number): string {
 
 export class GroupCommit {
   private queue: Item[] = [];
+  /** The flush loop; `running` turns false in the same turn the loop sees an empty queue. */
   private flushing: Promise<void> | null = null;
+  private running = false;
   private scheduled = false;
   private closed = false;
 
@@ -90,21 +92,27 @@ export class GroupCommit {
       return;
     }
     this.queue.push(item);
-    if (!this.flushing && !this.scheduled) {
+    if (!this.running && !this.scheduled) {
       this.scheduled = true;
       // setImmediate lets every request of this event-loop turn join the batch.
       setImmediate(() => {
         this.scheduled = false;
-        if (!this.flushing) this.flushing = this.flushAll().finally(() => (this.flushing = null));
+        if (this.running) return;
+        this.running = true;
+        this.flushing = this.flushAll();
       });
     }
   }
 
   private async flushAll(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      await this.commitBatch(batch);
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.running = false;
     }
   }
 
@@ -171,8 +179,8 @@ export class GroupCommit {
 
   /** Waits for everything queued so far, then refuses new work. */
   async close(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing || this.scheduled) {
-      if (this.flushing) await this.flushing;
+    while (this.queue.length > 0 || this.running || this.scheduled) {
+      if (this.running && this.flushing) await this.flushing;
       else await new Promise((resolve) => setImmediate(resolve));
     }
     this.closed = true;
