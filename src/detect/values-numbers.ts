@@ -154,10 +154,20 @@ function validateEightDigits(s: string, a: number, b: number, spanStart: number)
   }
   const hint = state.hint;
   const first = s.charCodeAt(a);
-  if ((hint?.valueType === 'cn_mobile' || hint?.valueType === 'hk_mo_phone') && first >= 52 && first <= 57) {
+  // Only as the whole value: the 8 digits of 0591-87654321 are a mainland landline's.
+  const whole = isWholeValue(spanStart, b);
+  if (whole && (hint?.valueType === 'cn_mobile' || hint?.valueType === 'hk_mo_phone') && first >= 52 && first <= 57) {
     // Without its country code the number cannot say whether it is +852 or +853.
     push('hk_mo_phone', spanStart, b, `hk_mo_phone:${s.slice(a, b)}`, `field ${hint.entry}`);
     return true;
   }
   return false;
+}
+
+/** True when only blanks surround `[a, b)` in the scanned range. */
+function isWholeValue(a: number, b: number): boolean {
+  const { text, start, end } = state;
+  for (let k = start; k < a; k++) if (text.charCodeAt(k) !== 32) return false;
+  for (let k = b; k < end; k++) if (text.charCodeAt(k) !== 32) return false;
+  return true;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isNameField, lookupField, normaliseFieldName } from '../../src/detect/dictionary.ts';
+import { findFieldLabels } from '../../src/detect/dictionary-labels.ts';
+import type { LabelHit } from '../../src/detect/dictionary-labels.ts';
 
 function meaning(key: string): string {
   const found = lookupField(key);
@@ -116,5 +118,30 @@ describe('lookupField', () => {
   it('returns null for empty and overlong keys', () => {
     expect(lookupField('')).toBeNull();
     expect(lookupField('身份证号'.repeat(20))).toBeNull();
+  });
+});
+
+describe('labels in free text (findFieldLabels)', () => {
+  function labels(text: string): string[] {
+    const out: LabelHit[] = [];
+    findFieldLabels(text, 0, text.length, out);
+    return out.map((hit) => `${hit.meaning.category ?? hit.meaning.personal ?? hit.meaning.valueType} ${hit.meaning.entry}=${text.slice(hit.start, hit.end)}`);
+  }
+
+  it('reads "label：content" pairs with the dictionary, content up to the next separator', () => {
+    expect(labels('患者张三，诊断：高血压，过敏史: 青霉素\n宗教信仰：佛教。')).toEqual([
+      'health 诊断=高血压',
+      'health 过敏史=青霉素',
+      'religion 宗教信仰=佛教',
+    ]);
+    expect(labels('姓名：李四；身份证号码：tok_123')).toEqual(['person_name 姓名=李四', 'cn_resident_id 身份证号码=tok_123']);
+  });
+
+  it('reads quoted keys of JSON scanned as text', () => {
+    expect(labels('{"diagnosis": "asthma", "orderNo": "A1"')).toEqual(['health diagnosis=asthma']);
+  });
+
+  it('needs the colon, a known label and unmasked content', () => {
+    expect(labels('本系统不保存诊断信息 12:30 http://x.cn 诊断：*** 诊断：')).toEqual([]);
   });
 });

@@ -101,6 +101,8 @@ describe('cn_mobile and Hong Kong / Macao numbers', () => {
     expect(found('+852 2123 4567 +853 2812 3456')).toEqual([]);
     expect(found('91234567')).toEqual([]);
     expect(found('91234567', field('phone'))).toEqual(['hk_mo_phone 91234567']);
+    // A mainland landline under a phone field is a token of that field, not a Hong Kong number.
+    expect(find('0591-87654321', field('phone'))).toMatchObject([{ type: 'cn_mobile', identifier: 'cn_mobile:0591-87654321', why: 'field phone' }]);
   });
 });
 
