@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyInclusion } from '../../src/audit/index.ts';
+import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
+
+let t: TestGateway;
+const ids: Record<string, string> = {};
+let xiamenRegulator: string;
+let pingtanEnterprise: string;
+
+beforeAll(async () => {
+  t = await startGateway();
+  const body = JSON.stringify({ travellers: [{ name: '李四', idNo: '11010519491231002X' }] });
+  for (const [name, id] of [['pingtan', enterprises.pingtan], ['xiamen', enterprises.xiamenMasking], ['fuzhou', enterprises.filed]] as const) {
+    const response = await send(t.url, { path: '/x/partner/orders', headers: { authorization: `Bearer ${await t.token('enterprise', id)}`, 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    ids[name] = String(response.headers['x-xborder-decision-id']);
+  }
+  xiamenRegulator = await t.token('regulator', 'xiamen-cac', { zones: ['xiamen'] });
+  pingtanEnterprise = await t.token('enterprise', enterprises.pingtan);
+  await t.gateway.context.store.checkpointNow();
+});
+afterAll(() => t.close());
+
+const get = (path: string, token: string | null, accept?: string) =>
+  send(t.url, { method: 'GET', path, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(accept ? { accept } : {}) } });
+
+describe('the regulator API', () => {
+  it('shows a regulator only the records of the zones in its token', async () => {
+    const response = await get('/audit/records?kind=decision', xiamenRegulator);
+    expect(response.status).toBe(200);
+    const { records } = response.json<{ records: { zone: string; decisionId: string }[] }>();
+    expect(records.length).toBeGreaterThan(0);
+    expect(new Set(records.map((record) => record.zone))).toEqual(new Set(['xiamen']));
+    expect(records.map((record) => record.decisionId)).toContain(ids.xiamen);
+    expect((await get('/audit/records?zone=pingtan', xiamenRegulator)).status).toBe(403);
+  });
+
+  it('shows an enterprise only its own records and refuses other tokens', async () => {
+    const { records } = (await get('/audit/records', pingtanEnterprise)).json<{ records: { enterprise: string }[] }>();
+    expect(records.length).toBeGreaterThan(0);
+    expect(new Set(records.map((record) => record.enterprise))).toEqual(new Set([enterprises.pingtan]));
+    expect((await get(`/audit/records?enterprise=${enterprises.filed}`, pingtanEnterprise)).status).toBe(403);
+    expect((await get('/audit/records', await t.token('admin', 'ops'))).status).toBe(403);
+    expect((await get('/audit/records', null)).status).toBe(401);
+  });
+
+  it('pages with a cursor', async () => {
+    const regulator = await t.token('regulator', 'fujian-cac', { zones: ['pingtan', 'xiamen', 'fuzhou'] });
+    const first = (await get('/audit/records?limit=2', regulator)).json<{ records: { id: string }[]; nextCursor: string | null }>();
+    expect(first.records).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const second = (await get(`/audit/records?limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`, regulator)).json<{ records: { id: string }[] }>();
+    expect(second.records.length).toBeGreaterThan(0);
+    expect(second.records.map((record) => record.id)).not.toContain(first.records[0]!.id);
+    expect((await get('/audit/records?limit=5000', regulator)).status).toBe(400);
+  });
+
+  it('serves one record with an inclusion proof that verifies, and hides records out of scope', async () => {
+    const response = await get(`/audit/records/${ids.xiamen}`, xiamenRegulator);
+    expect(response.status).toBe(200);
+    const { record, proof } = response.json<{ record: { decisionId: string }; proof: { leafIndex: number; treeSize: number; leafHash: string; auditPath: string[]; root: string } }>();
+    expect(record.decisionId).toBe(ids.xiamen);
+    const hex = (value: string) => Uint8Array.from(Buffer.from(value, 'hex'));
+    expect(verifyInclusion(hex(proof.leafHash), proof.leafIndex, proof.treeSize, proof.auditPath.map(hex), hex(proof.root))).toBe(true);
+    expect((await get(`/audit/records/${ids.pingtan}`, xiamenRegulator)).status).toBe(404);
+  });
+
+  it('exports NDJSON and CSV streams limited to the scope', async () => {
+    const ndjson = await get('/audit/records', xiamenRegulator, 'application/x-ndjson');
+    expect(ndjson.headers['content-type']).toContain('application/x-ndjson');
+    const lines = ndjson.body.trim().split('\n').map((line) => JSON.parse(line) as { zone: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => line.zone === 'xiamen')).toBe(true);
+    const csv = await get('/audit/records', xiamenRegulator, 'text/csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.split('\r\n')[0]).toMatch(/^id,node,leafIndex/);
+    expect(csv.body).not.toContain(enterprises.pingtan);
+  });
+
+  it('serves checkpoints, consistency proofs and the public keys', async () => {
+    const { checkpoints } = (await get('/audit/checkpoints?node=gw-test', xiamenRegulator)).json<{ checkpoints: { size: number }[] }>();
+    expect(checkpoints.length).toBeGreaterThan(0);
+    const size = checkpoints.at(-1)!.size;
+    const consistency = await get(`/audit/consistency?node=gw-test&from=1&to=${size}`, xiamenRegulator);
+    expect(consistency.status).toBe(200);
+    expect(consistency.json<{ proof: string[] }>().proof).toBeInstanceOf(Array);
+    expect((await get('/audit/consistency?from=3&to=1', xiamenRegulator)).status).toBe(400);
+    const keys = (await get('/audit/keys', null)).json<{ keys: { kid: string }[] }>();
+    expect(keys.keys[0]!.kid).toBeTruthy();
+  });
+
+  it('shows counters: an enterprise its own, a regulator those of its zones', async () => {
+    const own = (await get('/counters', pingtanEnterprise)).json<{ year: number; enterprises: { enterprise: string; total: { nonSensitive: number } }[] }>();
+    expect(own.year).toBe(2026);
+    expect(own.enterprises).toHaveLength(1);
+    expect(own.enterprises[0]).toMatchObject({ enterprise: enterprises.pingtan, total: { nonSensitive: 1 } });
+    expect((await get(`/counters?enterprise=${enterprises.filed}`, pingtanEnterprise)).status).toBe(403);
+    const zone = (await get('/counters', xiamenRegulator)).json<{ enterprises: { enterprise: string; zone: string }[] }>();
+    expect(zone.enterprises.map((entry) => entry.enterprise)).toEqual([enterprises.xiamenMasking]);
+  });
+});
