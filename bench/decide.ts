@@ -95,7 +95,14 @@ for (let round = 0; round < 2; round++) {
     results.set(n, Math.min(results.get(n) ?? Infinity, micros));
   }
 }
+// Baseline in the same run: the 10,000 rows with no index (every row evaluated for every transfer).
+const unindexed = withRows(base, 10_000);
+const benchSet = unindexed.zones.get('pingtan')!.ruleSets[1]!;
+const linearZones = new Map(unindexed.zones);
+linearZones.set('pingtan', { ruleSets: [unindexed.ruleSets.get('national')!, { ...benchSet, index: { buckets: new Map(), always: benchSet.rules.map((_, i) => i), rules: benchSet.rules } }], masking: null });
+const linear = timePerDecision({ ...unindexed, zones: linearZones }, Math.max(200, iterations / 10));
 for (const n of sizes) console.log(`decide() with ${String(n).padStart(6)} zone-list rows: ${results.get(n)!.toFixed(2)} µs/decision`);
 const ratio = results.get(10_000)! / results.get(10)!;
+console.log(`decide() with  10000 rows, no index (baseline): ${linear.toFixed(2)} µs/decision (${(linear / results.get(10_000)!).toFixed(1)}× the indexed time)`);
 console.log(`ratio 10,000 : 10 rows = ${ratio.toFixed(2)} (target ≤ 2)`);
 if (ratio > 2) process.exitCode = 1;

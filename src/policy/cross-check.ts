@@ -36,6 +36,7 @@ interface CrossCheckInput {
   enterprisesFile: Indexed<Enterprise>[] | null;
   destinationsFile: Indexed<DestinationEntry>[] | null;
   ruleSetFiles: { source: YamlSource; file: RuleSetFile }[];
+  brokenRuleSetIds: ReadonlySet<string>;
   issues: PolicyIssue[];
   warnings: string[];
   env: NodeJS.ProcessEnv;
@@ -52,7 +53,7 @@ function duplicates<T>(items: readonly Indexed<T>[], key: (item: T) => string, r
 }
 
 export function crossCheck(input: CrossCheckInput): void {
-  const { sources, gateway, enterprisesFile, destinationsFile, ruleSetFiles, issues, warnings, env } = input;
+  const { sources, gateway, enterprisesFile, destinationsFile, ruleSetFiles, brokenRuleSetIds, issues, warnings, env } = input;
 
   // Rule sets: ids unique across files, rule ids unique across every set (audit records name them).
   const ruleSetIds = new Map<string, string>();
@@ -74,7 +75,7 @@ export function crossCheck(input: CrossCheckInput): void {
   if (gateway && sources.gateway) {
     for (const [zone, config] of Object.entries(gateway.zones)) {
       config?.ruleSets.forEach((id, i) => {
-        if (!ruleSetIds.has(id)) issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets', i], `unknown rule set "${id}" (known: ${[...ruleSetIds.keys()].join(', ') || 'none'})`));
+        if (!ruleSetIds.has(id) && !brokenRuleSetIds.has(id)) issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets', i], `unknown rule set "${id}" (known: ${[...ruleSetIds.keys()].join(', ') || 'none'})`));
       });
     }
   }

@@ -85,13 +85,19 @@ export async function loadPolicy(dir: string, options: LoadOptions = {}): Promis
   const destinationsFile = validateList(sources.destinations, 'destinations', destinationSchema, issues);
   const calendars = sources.calendars.map((s) => validate(s, calendarFileSchema, issues));
   const ruleSetFiles: { source: YamlSource; file: RuleSetFile }[] = [];
+  // Ids of rule set files that failed validation: already reported, so a zone naming one is not reported again.
+  const brokenRuleSetIds = new Set<string>();
   for (const source of sources.ruleSets) {
     const file = validate(source, ruleSetFileSchema, issues);
     if (file) ruleSetFiles.push({ source, file });
+    else {
+      const id = (source.value as { ruleSet?: { id?: unknown } } | undefined)?.ruleSet?.id;
+      if (typeof id === 'string') brokenRuleSetIds.add(id);
+    }
   }
 
   const warnings: string[] = [];
-  crossCheck({ sources, gateway, enterprisesFile, destinationsFile, ruleSetFiles, issues, warnings, env });
+  crossCheck({ sources, gateway, enterprisesFile, destinationsFile, ruleSetFiles, brokenRuleSetIds, issues, warnings, env });
   if (issues.length > 0 || !gateway || !enterprisesFile || !destinationsFile) {
     throw new XborderError('XB_ERR_POLICY_INVALID', `policy files under ${layout.root} have ${issues.length} problem(s)`, { details: { issues } });
   }
