@@ -60,6 +60,16 @@ export class JsonWalker {
   private flatPerson: Person | null = null;
   private rootPath = '$';
   private realRoot = '$';
+  /** NDJSON: the line's index; its real path is built only when evidence asks. */
+  private lineIndex = -1;
+  private lineRoot = '';
+  /**
+   * Next backslash in `backslashText` at or after the last string read: cached across strings and
+   * NDJSON lines of one text, since an indexOf from every string would rescan to the end.
+   */
+  private backslashText: string | null = null;
+  private backslashAt = 0;
+  private readonly realPathOf = (segment: string): string => this.realPath(segment);
 
   constructor(
     private readonly ctx: ScanContext,
@@ -82,20 +92,24 @@ export class JsonWalker {
     this.flatPerson = null;
     this.rootPath = rootPath;
     this.realRoot = rootPath;
+    this.lineIndex = -1;
     return this.walk(text, from, to);
   }
 
   /** Walks one NDJSON line into `person` (the caller ends the record). */
   line(text: string, from: number, to: number, person: Person, lineIndex: number, root = '$'): JsonOutcome {
     this.flatPerson = person;
-    this.rootPath = `${root}[*]`;
-    this.realRoot = `${root}[${lineIndex}]`;
+    if (this.lineRoot !== root) {
+      this.lineRoot = root;
+      this.rootPath = `${root}[*]`;
+    }
+    this.lineIndex = lineIndex;
     return this.walk(text, from, to);
   }
 
   /** Path of the current value with real array indexes (evidence spans only). */
   private realPath(segment: string): string {
-    let path = this.realRoot;
+    let path = this.lineIndex < 0 ? this.realRoot : `${this.lineRoot}[${this.lineIndex}]`;
     for (let d = 1; d <= this.depth; d++) {
       const parent = d - 1;
       path += this.kind[parent] === ARRAY ? `[${this.index[parent]}]` : this.fieldOf[parent]!.segment;
@@ -236,7 +250,7 @@ export class JsonWalker {
 
   private walk(text: string, from: number, to: number): JsonOutcome {
     const ctx = this.ctx;
-    ctx.realPath = (segment) => this.realPath(segment);
+    ctx.realPath = this.realPathOf;
     this.depth = -1;
     let i = from;
     let state = EXPECT_VALUE;
@@ -299,15 +313,25 @@ export class JsonWalker {
         if (c === 34) {
           const start = i + 1;
           let escaped = false;
-          for (i = start; i < to; i++) {
-            c = text.charCodeAt(i);
-            if (c === 34) break;
-            if (c === 92) {
-              escaped = true;
-              i++;
-            } else if (c < 32) return this.fail('control character in a string', token);
+          // Jump to the closing quote natively; a backslash before it means escapes to walk.
+          let quote = text.indexOf('"', start);
+          if (this.backslashText !== text || this.backslashAt < start) {
+            const found = text.indexOf('\\', start);
+            this.backslashAt = found < 0 ? text.length : found;
+            this.backslashText = text;
           }
-          if (i >= to) return this.fail('unterminated string', token);
+          if (this.backslashAt < quote) {
+            escaped = true;
+            for (i = start; i < to; i++) {
+              c = text.charCodeAt(i);
+              if (c === 34) break;
+              if (c === 92) i++;
+            }
+            quote = i;
+            this.backslashText = null;
+          }
+          if (quote < 0 || quote >= to) return this.fail('unterminated string', token);
+          i = quote;
           const end = i;
           i++;
           if (escaped) {

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { order, rng } from '../../bench/lib/detect-data.ts';
+import { mobile, order, residentId, rng } from '../../bench/lib/detect-data.ts';
 import { main } from '../../src/cli.ts';
 import type { CommandIo } from '../../src/shared/cli-support.ts';
 
@@ -72,12 +72,16 @@ describe('xborder scan', () => {
     const file = join(dir, 'big.ndjson');
     try {
       const next = rng(3);
-      const lines = Array.from({ length: 2000 }, () => JSON.stringify(order(next))).join('\n') + '\n';
+      const templates = Array.from({ length: 500 }, () => order(next));
       const out = createWriteStream(file);
       let written = 0;
       while (written < 200 * 1024 * 1024) {
-        if (!out.write(lines)) await once(out, 'drain');
-        written += Buffer.byteLength(lines);
+        // Distinct people on every line, so the subject set really grows.
+        const batch = templates
+          .map((o) => JSON.stringify({ ...o, buyer: { ...o.buyer, idNo: residentId(next), mobile: mobile(next) } }))
+          .join('\n');
+        if (!out.write(`${batch}\n`)) await once(out, 'drain');
+        written += Buffer.byteLength(batch) + 1;
       }
       out.end();
       await once(out, 'finish');
@@ -90,8 +94,11 @@ describe('xborder scan', () => {
       child.stderr.on('data', (d: Buffer) => (stderr += d));
       const [code] = (await once(child, 'exit')) as [number];
       expect(code).toBe(0);
-      expect(JSON.parse(stdout).records).toBeGreaterThan(600_000);
+      const result = JSON.parse(stdout) as { records: number; subjects: number };
+      expect(result.records).toBeGreaterThan(600_000);
+      expect(result.subjects).toBeGreaterThan(result.records * 0.99);
       const rssKiB = Number(/maxRSS (\d+)/.exec(stderr)![1]);
+      console.info(`xborder scan of ${(written / 1048576).toFixed(0)} MB NDJSON: ${result.records} records, peak RSS ${(rssKiB / 1024).toFixed(0)} MB`);
       expect(rssKiB).toBeLessThan(256 * 1024);
     } finally {
       await rm(dir, { recursive: true, force: true });
