@@ -123,7 +123,7 @@ function scanWord(i: number): number {
   }
   const next = j < end ? text.charCodeAt(j) : -1;
   if (next === 64 /* @ */) return scanEmail(j);
-  if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && text.charCodeAt(i - 1) !== 58) {
+  if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && (i === state.start || text.charCodeAt(i - 1) !== 58)) {
     const e = ipv6End(text, i, end);
     if (e > 0) {
       push('ipv6', i, e, null, 'IPv6 syntax');
@@ -143,11 +143,17 @@ function scanWord(i: number): number {
 
 function scanEmail(at: number): number {
   const { text, start, end, out } = state;
-  const local = emailLocalStart(text, at, start);
+  let local = emailLocalStart(text, at, start);
   const domainEnd = local < 0 ? -1 : emailDomainEnd(text, at, end);
   if (domainEnd < 0) return at + 1;
   // A number in the local part (13812345678@163.com) is part of the address, not a second value.
   while (out.length > state.first && (out[out.length - 1]?.start ?? -1) >= local) out.pop();
+  // A value just before it (a coordinate pair, then "-a.b@…") keeps its chars: the address starts after it.
+  const previousEnd = out.length > state.first ? (out[out.length - 1]?.end ?? start) : start;
+  if (previousEnd > local) {
+    local = emailLocalStart(text, at, previousEnd);
+    if (local < 0) return at + 1;
+  }
   push('email', local, domainEnd, `email:${text.slice(local, domainEnd).toLowerCase()}`, 'e-mail syntax');
   return domainEnd;
 }
@@ -158,7 +164,7 @@ function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
   let j = runEnd >= 0 ? runEnd : i;
   while (j < end && isDigit(text.charCodeAt(j))) j++;
   if (plusAt < 0 && j + 1 < end && text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) {
-    const v4 = j - i <= 3 && text.charCodeAt(i - 1) !== 46 ? ipv4End(text, i, end) : -1;
+    const v4 = j - i <= 3 && (i === state.start || text.charCodeAt(i - 1) !== 46) ? ipv4End(text, i, end) : -1;
     if (v4 > 0) {
       push('ipv4', i, v4, null, 'IPv4 syntax');
       return v4;

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findValues } from '../../src/detect/values.ts';
+import { findValues, mayHoldValues } from '../../src/detect/values.ts';
 import type { ValueHit } from '../../src/detect/types.ts';
 
 const at = new Date('2026-06-01T04:00:00Z');
@@ -195,6 +195,54 @@ describe('generated decoys are not found', () => {
         expect(find(body + String(wrong)).filter((hit) => hit.type === 'bank_card')).toEqual([]);
       }),
       runs,
+    );
+  });
+});
+
+describe('properties of the pass', () => {
+  /** Texts built from value fragments and the characters that separate or glue them. */
+  const pieces = fc.constantFrom(
+    '11010519491231002X', '13812345678', '4111111111111111', '91110000600037341L', 'A123456(3)', 'a.b@example.com', '192.168.1.1',
+    'fe80::1', '39.9042,116.4074', '护照号码', 'E12345678', '车牌', '闽AD12345', '12345678', '+86', '0086', ' ', '-', '.', ':', '::',
+    '@', ',', '张三', 'x', 'X', '7', '00', '(', ')', '*', '台胞证', '\n',
+  );
+  const texts = fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join(''));
+
+  it('mayHoldValues is never false where findValues finds something', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        if (find(text).length > 0) expect(mayHoldValues(text, 0, text.length), text).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads only text[start, end): the same hits, shifted, whatever surrounds the range', () => {
+    fc.assert(
+      fc.property(texts, texts, texts, (left, middle, right) => {
+        const alone = find(middle);
+        const out: ValueHit[] = [];
+        const whole = left + middle + right;
+        findValues(whole, left.length, left.length + middle.length, null, at, out);
+        const shifted = out.map((hit) => ({ ...hit, start: hit.start - left.length, end: hit.end - left.length }));
+        expect(shifted, JSON.stringify([left, middle, right])).toEqual(alone);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('returns hits in order, inside the range, never overlapping', () => {
+    fc.assert(
+      fc.property(texts, (text) => {
+        let last = 0;
+        for (const hit of find(text)) {
+          expect(hit.start, text).toBeGreaterThanOrEqual(last);
+          expect(hit.end).toBeGreaterThan(hit.start);
+          expect(hit.end).toBeLessThanOrEqual(text.length);
+          last = hit.end;
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });
