@@ -281,11 +281,19 @@ export function plainNumber(text: string, start: number, end: number): boolean {
   return digits > 0 && (dots === 1 || digits < 11);
 }
 
-/** The hash walkers compute while reading a field name: h = h * 31 + c, as 32-bit integers. */
+/**
+ * Hash of a field name from its length and the characters at both ends: O(1) whatever the
+ * name, so a walker can find the cached meaning without reading the name twice. Names that
+ * share length and ends (rare among one payload's keys) just probe further.
+ */
 export function fieldHash(text: string, start: number, end: number): number {
-  let hash = 0;
-  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash;
+  const length = end - start;
+  if (length === 0) return 0;
+  let hash = Math.imul(length, 0x9e3779b1);
+  hash = Math.imul(hash ^ text.charCodeAt(start), 0x85ebca6b);
+  hash = Math.imul(hash ^ text.charCodeAt(end - 1), 0xc2b2ae35);
+  if (length > 2) hash = Math.imul(hash ^ text.charCodeAt(start + 1), 0x27d4eb2f) ^ text.charCodeAt(end - 2);
+  return (hash ^ (hash >>> 15)) | 0;
 }
 
 /** Values that describe a person without identifying one alone still make a record personal. */

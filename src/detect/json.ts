@@ -9,7 +9,7 @@
  * array element, or else forms one person per array element (or per top-level object).
  */
 import { XborderError } from '../errors.ts';
-import type { FieldInfo, ScanContext } from './context.ts';
+import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
 
 const OBJECT = 0;
@@ -69,6 +69,7 @@ export class JsonWalker {
    */
   private backslashText: string | null = null;
   private backslashAt = 0;
+  private escaped = false;
   private readonly realPathOf = (segment: string): string => this.realPath(segment);
 
   constructor(
@@ -282,22 +283,12 @@ export class JsonWalker {
         if (state === EXPECT_KEY) {
           if (c !== 34) return this.fail('expected a string key', token);
           const start = i + 1;
-          let escaped = false;
-          let hash = 0;
-          for (i = start; i < to; i++) {
-            c = text.charCodeAt(i);
-            if (c === 34) break;
-            if (c === 92) {
-              escaped = true;
-              i++;
-            } else if (c < 32) return this.fail('control character in a string', token);
-            hash = (Math.imul(hash, 31) + c) | 0;
-          }
-          if (i >= to) return this.fail('unterminated string', token);
-          const end = i;
-          i++;
+          const end = this.stringEnd(text, start, to);
+          if (end < 0) return this.fail('unterminated string', token);
+          const escaped = this.escaped;
+          i = end + 1;
           const d = this.depth;
-          const info = escaped ? ctx.field(JSON.parse(text.slice(start - 1, end + 1)) as string) : ctx.fieldAt(text, start, end, hash);
+          const info = escaped ? ctx.field(JSON.parse(text.slice(start - 1, end + 1)) as string) : ctx.fieldAt(text, start, end, fieldHash(text, start, end));
           this.fieldOf[d] = info;
           if (info.keyHoldsValues) {
             const key = escaped ? (JSON.parse(text.slice(start - 1, end + 1)) as string) : text.slice(start, end);
@@ -312,27 +303,10 @@ export class JsonWalker {
         // EXPECT_VALUE
         if (c === 34) {
           const start = i + 1;
-          let escaped = false;
-          // Jump to the closing quote natively; a backslash before it means escapes to walk.
-          let quote = text.indexOf('"', start);
-          if (this.backslashText !== text || this.backslashAt < start) {
-            const found = text.indexOf('\\', start);
-            this.backslashAt = found < 0 ? text.length : found;
-            this.backslashText = text;
-          }
-          if (this.backslashAt < quote) {
-            escaped = true;
-            for (i = start; i < to; i++) {
-              c = text.charCodeAt(i);
-              if (c === 34) break;
-              if (c === 92) i++;
-            }
-            quote = i;
-            this.backslashText = null;
-          }
-          if (quote < 0 || quote >= to) return this.fail('unterminated string', token);
-          i = quote;
-          const end = i;
+          const end = this.stringEnd(text, start, to);
+          if (end < 0) return this.fail('unterminated string', token);
+          const escaped = this.escaped;
+          i = end;
           i++;
           if (escaped) {
             // Escapes (\u0031…) must not hide a value: scan the decoded string, span the raw one.
@@ -378,6 +352,34 @@ export class JsonWalker {
     } finally {
       if (this.depth >= 0) this.abandon();
     }
+  }
+
+  /**
+   * Index of the quote closing the string that starts at `start` (-1: unterminated). Jumps to
+   * it natively; only a backslash before it makes the characters be walked one by one.
+   * Sets `escaped`. Raw control characters are let through: inspection is lenient where
+   * JSON.parse is strict, it never skips what it cannot parse.
+   */
+  private stringEnd(text: string, start: number, to: number): number {
+    let quote = text.indexOf('"', start);
+    if (this.backslashText !== text || this.backslashAt < start) {
+      const found = text.indexOf('\\', start);
+      this.backslashAt = found < 0 ? text.length : found;
+      this.backslashText = text;
+    }
+    this.escaped = false;
+    if (quote >= 0 && this.backslashAt < quote) {
+      this.escaped = true;
+      let i = start;
+      for (; i < to; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 34) break;
+        if (c === 92) i++;
+      }
+      quote = i;
+      this.backslashText = null;
+    }
+    return quote < 0 || quote >= to ? -1 : quote;
   }
 
   /** true/false under a category field (`残疾: true`) still says something about the person. */
