@@ -7,7 +7,7 @@
 import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, validResidentId18 } from './values-ids.ts';
 import { usccVerdict } from './values-codes.ts';
 import { isAlnum, isDigit } from './values-net.ts';
-import { push, state, weakVouch } from './values-state.ts';
+import { push, state, today, weakVouch } from './values-state.ts';
 
 /** Group boundaries of the current grouped number: at most 6 groups (4-4-4-4-3 plus a country code). */
 const maxGroups = 6;
@@ -103,10 +103,11 @@ function validateNumber(s: string, a: number, b: number, spanStart: number, span
     return true;
   }
   if (length === 18 || length === 15) {
-    const id = length === 18 ? validResidentId18(s, a, state.today) : validResidentId15(s, a, state.today);
+    const day = today();
+    const id = length === 18 ? validResidentId18(s, a, day) : validResidentId15(s, a, day);
     if (id !== null) {
       const hit = push('cn_resident_id', spanStart, spanEnd, `cn_resident_id:${id.id}`, length === 18 ? 'GB 11643 check digit' : 'GB 11643-1989 15-digit ID');
-      if (isUnder14(id.birth, state.today)) hit.minor = true;
+      if (isUnder14(id.birth, day)) hit.minor = true;
       return true;
     }
   }

@@ -5,20 +5,26 @@
 import type { ValueType } from '../domain.ts';
 import type { FieldMeaning, ValueHit } from './types.ts';
 import { hotwordBefore } from './values-hotwords.ts';
+import { shanghaiYmd } from './values-ids.ts';
 
 export interface ScanState {
   text: string;
   start: number;
   end: number;
   hint: FieldMeaning | null;
-  /** Scan date in China Standard Time as yyyymmdd. */
-  today: number;
+  /** The scan date; only resident IDs need it, as yyyymmdd in China Standard Time (`today()`). */
+  at: Date;
   out: ValueHit[];
   /** Index in `out` of this call's first hit. */
   first: number;
 }
 
-export const state: ScanState = { text: '', start: 0, end: 0, hint: null, today: 0, out: [], first: 0 };
+export const state: ScanState = { text: '', start: 0, end: 0, hint: null, at: new Date(0), out: [], first: 0 };
+
+/** The scan date as yyyymmdd in China Standard Time, computed only when an ID needs it (cached). */
+export function today(): number {
+  return shanghaiYmd(state.at);
+}
 
 export function push(type: ValueType, start: number, end: number, identifier: string | null, why: string): ValueHit {
   const hit: ValueHit = { type, start, end, identifier, why };

@@ -8,7 +8,7 @@
  */
 import type { FieldMeaning, ValueHit } from './types.ts';
 import { hkidIdentifier, isHkMacaoPermitShape, isPassportShape, isPlateProvince, plateLength, usccVerdict, validHkid } from './values-codes.ts';
-import { isProvincePrefix, shanghaiYmd } from './values-ids.ts';
+import { isProvincePrefix } from './values-ids.ts';
 import { decimalEnd, decimalOut, emailDomainEnd, emailLocalStart, ipv4End, ipv6End, isAlnum, isDigit } from './values-net.ts';
 import { scanNumber } from './values-numbers.ts';
 import { fieldTokenHit } from './values-token.ts';
@@ -30,7 +30,7 @@ export function findValues(text: string, start: number, end: number, hint: Field
   state.start = start;
   state.end = end;
   state.hint = hint;
-  state.today = shanghaiYmd(at);
+  state.at = at;
   state.out = out;
   state.first = out.length;
   let i = start;
