@@ -34,6 +34,12 @@ const financialBit = categoryBit('financial_account');
 
 /** Keys longer than this are not cached (a hostile body could make every key distinct and huge). */
 const maxCachedKey = 256;
+/**
+ * Field meanings shared by every scan: the same few hundred names recur across transfers. A
+ * body of distinct random keys can only make the cache start over, never grow past the bound.
+ */
+const fieldCache = new Map<string, FieldInfo>();
+const maxCachedFields = 50_000;
 
 /**
  * A value carries a field's meaning unless it is empty or visibly masked: a run of three `*` (ASCII or
@@ -65,11 +71,10 @@ export class ScanContext {
   realPath: (segment: string) => string = (segment) => segment;
   private recordIdentifiable = false;
   private readonly hits: ValueHit[] = [];
-  private readonly fieldCache = new Map<string, FieldInfo>();
   /** Open-addressing cache of field names by a hash of their characters, read without slicing. */
-  private slotKeys: string[] = new Array<string>(1024).fill('');
-  private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(1024).fill(null);
-  private slotMask = 1023;
+  private slotKeys: string[] = new Array<string>(64).fill('');
+  private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(64).fill(null);
+  private slotMask = 63;
   private slotCount = 0;
 
   constructor(readonly settings: ScanSettings) {
@@ -80,10 +85,13 @@ export class ScanContext {
 
   /** Meaning of a field name, cached per distinct name. `quoted` wraps odd keys for the path. */
   field(key: string): FieldInfo {
-    let info = this.fieldCache.get(key);
+    let info = fieldCache.get(key);
     if (info !== undefined) return info;
     info = this.resolveField(key);
-    if (key.length <= maxCachedKey) this.fieldCache.set(key, info);
+    if (key.length <= maxCachedKey) {
+      if (fieldCache.size >= maxCachedFields) fieldCache.clear();
+      fieldCache.set(key, info);
+    }
     return info;
   }
 

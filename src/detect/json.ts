@@ -42,10 +42,10 @@ function isWhitespace(c: number): boolean {
 }
 
 export class JsonWalker {
-  private readonly kind: Uint8Array;
-  private readonly index: Int32Array;
+  private kind: Uint8Array;
+  private index: Int32Array;
   /** Depth whose person receives scalars of this frame; -1: each scalar is its own record. */
-  private readonly owner: Int32Array;
+  private owner: Int32Array;
   private readonly paths: string[];
   /** Field of the member being read (objects) or of the key that opened the array. */
   private readonly fieldOf: (FieldInfo | null)[];
@@ -54,6 +54,8 @@ export class JsonWalker {
   private readonly named: (Person[] | null)[];
   private readonly elementBase: string[];
   private readonly elementPath: string[];
+  /** Frames allocated so far; grows by doubling up to maxDepth (most bodies stay under 16). */
+  private capacity = 16;
   private depth = -1;
   private recordDepth = 0;
   /** NDJSON: the whole value is one record holding one person. */
@@ -76,16 +78,17 @@ export class JsonWalker {
     private readonly ctx: ScanContext,
     private readonly maxDepth = defaultMaxDepth,
   ) {
-    this.kind = new Uint8Array(maxDepth + 1);
-    this.index = new Int32Array(maxDepth + 1);
-    this.owner = new Int32Array(maxDepth + 1);
-    this.paths = new Array<string>(maxDepth + 1).fill('$');
-    this.fieldOf = new Array<FieldInfo | null>(maxDepth + 1).fill(null);
-    this.acc = new Array<Person | null>(maxDepth + 1).fill(null);
-    this.groups = new Array<Person[] | null>(maxDepth + 1).fill(null);
-    this.named = new Array<Person[] | null>(maxDepth + 1).fill(null);
-    this.elementBase = new Array<string>(maxDepth + 1).fill('');
-    this.elementPath = new Array<string>(maxDepth + 1).fill('');
+    const n = this.capacity;
+    this.kind = new Uint8Array(n);
+    this.index = new Int32Array(n);
+    this.owner = new Int32Array(n);
+    this.paths = new Array<string>(n).fill('$');
+    this.fieldOf = new Array<FieldInfo | null>(n).fill(null);
+    this.acc = new Array<Person | null>(n).fill(null);
+    this.groups = new Array<Person[] | null>(n).fill(null);
+    this.named = new Array<Person[] | null>(n).fill(null);
+    this.elementBase = new Array<string>(n).fill('');
+    this.elementPath = new Array<string>(n).fill('');
   }
 
   /** Walks a whole JSON document: a top-level array's elements are the records. */
@@ -126,6 +129,7 @@ export class JsonWalker {
         details: { maxDepth: this.maxDepth },
       });
     }
+    if (d >= this.capacity) this.grow();
     const parent = d - 1;
     this.kind[d] = kind;
     this.index[d] = 0;
@@ -140,6 +144,29 @@ export class JsonWalker {
     this.fieldOf[d] = kind === ARRAY && d > 0 && this.kind[parent] === OBJECT ? this.fieldOf[parent]! : null;
     if (d === 0) this.recordDepth = kind === ARRAY ? 1 : 0;
     this.depth = d;
+  }
+
+  private grow(): void {
+    const n = this.capacity * 2;
+    const kind = new Uint8Array(n);
+    kind.set(this.kind);
+    this.kind = kind;
+    const index = new Int32Array(n);
+    index.set(this.index);
+    this.index = index;
+    const owner = new Int32Array(n);
+    owner.set(this.owner);
+    this.owner = owner;
+    for (let d = this.capacity; d < n; d++) {
+      this.paths.push('$');
+      this.fieldOf.push(null);
+      this.acc.push(null);
+      this.groups.push(null);
+      this.named.push(null);
+      this.elementBase.push('');
+      this.elementPath.push('');
+    }
+    this.capacity = n;
   }
 
   /** Collapsed path of a child container, memoised: every record repeats the same few. */

@@ -63,6 +63,7 @@ export function fingerprint(value: string): number {
 const segmentBits = 6;
 const segments = 1 << segmentBits;
 const two32 = 4294967296;
+const empty = new Uint32Array(0);
 
 /**
  * Set of identifier fingerprints in 4 bytes a slot (CLARIFICATIONS 20): 64 segments chosen by 6
@@ -72,7 +73,8 @@ const two32 = 4294967296;
  * 400,000 of a 64 MB body, none in expectation.
  */
 export class FingerprintSet {
-  private readonly tables: Uint32Array[] = Array.from({ length: segments }, () => new Uint32Array(64));
+  /** Segments are created on first use: a small body touches a few, at a few hundred bytes. */
+  private readonly tables: Uint32Array[] = new Array<Uint32Array>(segments).fill(empty);
   private readonly counts = new Int32Array(segments);
   size = 0;
 
@@ -82,6 +84,7 @@ export class FingerprintSet {
     const stored = fp >>> 0 || 1; // 0 marks an empty slot
     let table = this.tables[segment]!;
     if ((this.counts[segment]! + 1) * 4 > table.length * 3) table = this.grow(segment);
+
     const capacity = table.length;
     // Multiply-shift: the slot follows the stored bits, so a segment can be rebuilt from them alone.
     let slot = Math.floor((stored / two32) * capacity);
@@ -102,6 +105,7 @@ export class FingerprintSet {
     const table = this.tables[Math.floor(fp / two32) & (segments - 1)]!;
     const stored = fp >>> 0 || 1;
     const capacity = table.length;
+    if (capacity === 0) return false;
     for (let slot = Math.floor((stored / two32) * capacity); ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       const value = table[slot]!;
       if (value === stored) return true;
@@ -116,7 +120,7 @@ export class FingerprintSet {
 
   private grow(segment: number): Uint32Array {
     const old = this.tables[segment]!;
-    const table = new Uint32Array(Math.ceil(old.length * 1.5));
+    const table = new Uint32Array(old.length === 0 ? 16 : Math.ceil(old.length * 1.5));
     const capacity = table.length;
     for (const stored of old) {
       if (stored === 0) continue;
