@@ -60,14 +60,20 @@ export function shanghaiYmd(at: Date): number {
 }
 
 /** ISO 7064 MOD 11-2 weights of GB 11643 (2^(17-i) mod 11). */
-const idWeights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const idWeights = new Uint8Array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]);
 const idCheckChars = '10X98765432';
+/** Char codes of the check characters by sum mod 11. */
+const idCheckCodes = new Uint8Array([...idCheckChars].map((ch) => ch.charCodeAt(0)));
+
+function residentIdCheckCode(s: string, a: number): number {
+  let sum = 0;
+  for (let k = 0; k < 17; k++) sum += (s.charCodeAt(a + k) - ZERO) * (idWeights[k] as number);
+  return idCheckCodes[sum % 11] as number;
+}
 
 /** The GB 11643 check character of 17 digits at `s[a, a+17)`. */
 export function residentIdCheck(s: string, a: number): string {
-  let sum = 0;
-  for (let k = 0; k < 17; k++) sum += digitAt(s, a + k) * (idWeights[k] ?? 0);
-  return idCheckChars[sum % 11] ?? '';
+  return String.fromCharCode(residentIdCheckCode(s, a));
 }
 
 export interface ResidentId {
@@ -94,7 +100,7 @@ export function validResidentId18(s: string, a: number, todayYmd: number): Resid
   if (birth === 0) return null;
   const last = s.charCodeAt(a + 17);
   const upper = last === 120 ? 88 : last; // x → X
-  if (upper !== residentIdCheck(s, a).charCodeAt(0)) return null;
+  if (upper !== residentIdCheckCode(s, a)) return null;
   const id = upper === last ? s.slice(a, a + 18) : s.slice(a, a + 17) + 'X';
   return { id, birth };
 }

@@ -102,7 +102,7 @@ function validateNumber(s: string, a: number, b: number, spanStart: number, span
     push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a + 2, b)}`, 'mobile number 1[3-9]');
     return true;
   }
-  if (length === 18 || length === 15) {
+  if ((length === 18 || length === 15) && isProvincePrefix((s.charCodeAt(a) - 48) * 10 + s.charCodeAt(a + 1) - 48)) {
     const day = today();
     const id = length === 18 ? validResidentId18(s, a, day) : validResidentId15(s, a, day);
     if (id !== null) {
