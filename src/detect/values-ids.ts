@@ -108,6 +108,9 @@ export function validResidentId18(s: string, a: number, todayYmd: number): Resid
 /** A legacy 15-digit ID (GB 11643-1989: YYMMDD of the 1900s, no check digit), normalised to 18. */
 export function validResidentId15(s: string, a: number, todayYmd: number): ResidentId | null {
   if (!isProvincePrefix(num2(s, a))) return null;
+  // IMEIs are 15 digits too, Luhn-valid, and most start with 35 (Fujian's prefix): such a number
+  // is taken for a device, at the cost of one legacy Fujian ID in ten (legacy IDs have no check).
+  if (num2(s, a) === 35 && luhn(s, a, a + 15)) return null;
   const birth = birthDate(1900 + num2(s, a + 6), num2(s, a + 8), num2(s, a + 10), todayYmd);
   if (birth === 0) return null;
   const body = s.slice(a, a + 6) + '19' + s.slice(a + 6, a + 15);

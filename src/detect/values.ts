@@ -201,7 +201,9 @@ function scanDecimal(signAt: number, digitsAt: number): number {
       const p2 = decimalOut.places;
       const inRange = (Math.abs(v1) <= 90 && Math.abs(v2) <= 180) || (Math.abs(v1) <= 180 && Math.abs(v2) <= 90);
       // Unhinted pairs need ≥ 3 decimals each (≈110 m): prices and ratios rarely have them, GPS fixes do.
-      if (inRange && (hinted || (p1 >= 3 && p2 >= 3))) {
+      // Both under 1 (0.125,0.250) reads as ratios, not a place.
+      const place = Math.abs(v1) >= 1 || Math.abs(v2) >= 1;
+      if (inRange && (hinted || (p1 >= 3 && p2 >= 3 && place))) {
         const hit = push('geo_coordinate', signAt, e2, null, hinted ? `field ${hint?.entry ?? ''}` : 'coordinate pair in range');
         hit.precision = Math.min(p1, p2);
         return e2;

@@ -62,6 +62,8 @@ describe('cn_resident_id (GB 11643)', () => {
     const [hit] = find('老证 110105491231002 号');
     expect(hit).toMatchObject({ type: 'cn_resident_id', identifier: 'cn_resident_id:11010519491231002X' });
     expect(found('110105491331002')).toEqual([]);
+    // A Luhn-valid 15-digit number starting 35 is an IMEI, not a Fujian legacy ID.
+    expect(found('IMEI 350102850312000, ID 350102850312003')).toEqual(['cn_resident_id 350102850312003']);
   });
 
   it('marks holders under 14 on the scan date in China Standard Time', () => {
@@ -198,7 +200,7 @@ describe('e-mail, IP addresses and coordinates', () => {
   it('finds lat,lng pairs in range with their precision; one coordinate only under a coordinate field', () => {
     expect(find('位置 39.904211, 116.407395')).toMatchObject([{ type: 'geo_coordinate', precision: 6, identifier: null }]);
     expect(find('-33.8688,151.2093')[0]).toMatchObject({ start: 0, precision: 4 });
-    expect(found('12.50,30.00 95.1234,20.1234 91.0000,181.0000')).toEqual(['geo_coordinate 95.1234,20.1234']);
+    expect(found('12.50,30.00 95.1234,20.1234 91.0000,181.0000 0.125,0.250')).toEqual(['geo_coordinate 95.1234,20.1234']);
     expect(find('39.9042', field('lat'))).toMatchObject([{ type: 'geo_coordinate', precision: 4 }]);
     expect(found('39.9042')).toEqual([]);
   });
