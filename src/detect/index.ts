@@ -1,6 +1,15 @@
 /**
  * Detection: what personal information a transfer carries (DESIGN §4). The only public face of
  * src/detect — everything else in the folder is internal.
+ *
+ * Paths in findings, one style for every structured format (arrays collapse to `[*]`; evidence
+ * spans keep real indexes, `$[3].buyer.idNo`):
+ * - JSON `$.orders[*].buyer.idNo`; odd keys quoted `$["a.b"]`; a key that is itself a value
+ *   shows as its type, `$.byPerson.<cn_resident_id>` (CLARIFICATIONS 14)
+ * - NDJSON and CSV are arrays of records: `$[*].buyer.idNo`, `$[*].身份证号` (`$[*][7]` for a
+ *   column past the header)
+ * - form bodies `form.idNo`; free text `text`; multipart parts `part:<name>` followed by the
+ *   part's own path (`part:order$.buyer.idNo`)
  */
 import { runScan, type ScanBody } from './scan.ts';
 import type { ScanEvidence, ScanOptions, ScanResult } from './types.ts';

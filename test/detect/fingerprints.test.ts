@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { csvCut } from '../../src/detect/stream.ts';
+import { FingerprintSet, fingerprint } from '../../src/detect/subjects.ts';
+
+describe('the fingerprint set of distinct identifiers', () => {
+  it('tells 300,000 distinct identifiers apart and recognises each again', () => {
+    const set = new FingerprintSet();
+    let fresh = 0;
+    for (let i = 0; i < 300_000; i++) if (!set.insert(fingerprint(`cn_mobile:1${String(3800000000 + i)}`))) fresh++;
+    expect(fresh).toBe(300_000);
+    for (let i = 0; i < 300_000; i += 997) expect(set.has(fingerprint(`cn_mobile:1${String(3800000000 + i)}`))).toBe(true);
+    expect(set.has(fingerprint('cn_mobile:19999999999'))).toBe(false);
+    // About 4 bytes a slot: far below what a Set of strings would hold.
+    expect(set.bytes).toBeLessThan(300_000 * 8);
+  });
+});
+
+describe('cutting a CSV stream at row boundaries', () => {
+  it('cuts after the last newline outside quotes, carrying the quote parity', () => {
+    expect(csvCut('a,b\nc,"d\ne', 0)).toEqual({ cut: 4, parity: 1 });
+    expect(csvCut('x"\nf,g\nh', 1)).toEqual({ cut: 7, parity: 0 });
+    expect(csvCut('no newline', 0)).toEqual({ cut: -1, parity: 0 });
+  });
+
+  it('never cuts inside a quoted field', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', ',', '"', '\n'), { maxLength: 60 }), (chars) => {
+        const text = chars.join('');
+        const { cut, parity } = csvCut(text, 0);
+        const quotes = (s: string) => s.split('"').length - 1;
+        expect(parity).toBe(quotes(text) % 2);
+        if (cut >= 0) {
+          expect(text[cut - 1]).toBe('\n');
+          expect(quotes(text.slice(0, cut)) % 2).toBe(0);
+          // No later newline outside quotes was missed.
+          for (let i = cut; i < text.length; i++) if (text[i] === '\n') expect(quotes(text.slice(0, i)) % 2).toBe(1);
+        }
+      }),
+    );
+  });
+});
