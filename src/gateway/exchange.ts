@@ -15,6 +15,8 @@ export interface Exchange {
   headers: IncomingHttpHeaders;
   remoteAddress: string | undefined;
   body: AsyncIterable<Uint8Array> | null;
+  /** What to return once `stream` has started writing, even if it then failed. */
+  afterStream: Response;
   /** Sends a streamed answer; resolves with the bytes written once the stream ended. */
   stream(status: number, headers: Record<string, string | string[]>, body: Readable): Promise<{ bytes: number; response: Response }>;
 }
@@ -42,6 +44,7 @@ export function exchangeOf(c: Context<{ Bindings: NodeBindings }>): Exchange {
       headers: incoming.headers,
       remoteAddress: incoming.socket.remoteAddress,
       body: incoming.method === 'GET' || incoming.method === 'HEAD' ? null : incoming,
+      afterStream: RESPONSE_ALREADY_SENT,
       stream: (status, headers, body) => streamToNode(outgoing, status, headers, body),
     };
   }
@@ -57,6 +60,7 @@ export function exchangeOf(c: Context<{ Bindings: NodeBindings }>): Exchange {
     headers,
     remoteAddress: undefined,
     body: request.body ? (Readable.fromWeb(request.body as never) as AsyncIterable<Uint8Array>) : null,
+    afterStream: new Response(null, { status: 502 }),
     stream: async (status, responseHeaders, body) => {
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(chunk as Buffer);

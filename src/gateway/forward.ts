@@ -61,7 +61,9 @@ export async function forwardTransfer(ctx: GatewayContext, exchange: Exchange, i
     await input.settle(!beforeSending.has(code));
     return upstreamFailed(ctx, input, code, decisionHeaders);
   }
-  await input.settle(true);
+  // The first byte left: the subjects count as sent (CLARIFICATIONS 7). Settling runs while the
+  // answer streams back; it never blocks the caller, and the outcome waits for it.
+  const settling = input.settle(true);
   const responseHeaders = { ...callerResponseHeaders(upstream.headers), ...decisionHeaders };
   let bytes = 0;
   let failure: string | null = null;
@@ -74,9 +76,10 @@ export async function forwardTransfer(ctx: GatewayContext, exchange: Exchange, i
     failure = errorCode(error);
     bytes = (error as { bytesWritten?: number }).bytesWritten ?? 0;
     upstream.body.destroy();
-    // Headers already went out; the connection was cut. The answer below is never seen.
-    response = new Response(null, { status: 502 });
+    // Headers already went out and the connection was cut: nothing more can be said to the caller.
+    response = exchange.afterStream;
   }
+  await settling;
   await recordOutcome(ctx, input, upstream.statusCode, failure, bytes);
   input.log.status = upstream.statusCode;
   return response;

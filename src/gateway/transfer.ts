@@ -94,10 +94,14 @@ async function admit(ctx: GatewayContext, exchange: Exchange, decisionId: string
   if (!destination || destination.direction !== 'outbound') {
     throw new XborderError('XB_ERR_UNKNOWN_DESTINATION', `destination ${route.destinationId} is not registered for outbound transfers`);
   }
-  const headers = transferHeadersSchema.safeParse({
+  const declared = {
     'x-xborder-purpose': headerValue(exchange.headers['x-xborder-purpose']),
     'x-xborder-dataset': headerValue(exchange.headers['x-xborder-dataset']),
-  });
+  };
+  const headers =
+    declared['x-xborder-purpose'] === undefined && declared['x-xborder-dataset'] === undefined
+      ? { success: true as const, data: {} as z.output<typeof transferHeadersSchema> }
+      : transferHeadersSchema.safeParse(declared);
   if (!headers.success) {
     const problems = headers.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new XborderError('XB_ERR_BAD_INPUT', problems.join('; '), { details: { problems } });

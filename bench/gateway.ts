@@ -1,0 +1,175 @@
+/**
+ * The gateway's cost over a bare proxy, measured in the same run on loopback (issue 5 "Speed"):
+ *   (a) a bare pass-through proxy of hono + undici (same body handling and streaming as the
+ *       gateway, nothing else) and (b) the gateway on the allow path, audit committed per request,
+ * with 1 KB and 64 KB JSON bodies holding personal information. Prints req/s of each, the ratio
+ * b/a, p50/p99 latency, and the p99 latency b adds over a at half of b's saturating load.
+ * The server under test runs in its own process; autocannon and the upstream share this one.
+ *
+ *   npx tsx bench/gateway.ts            (about 70 s)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = fileURLToPath(import.meta.url);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const enterprise = '91350128MA8TP0101N';
+const seconds = Number(process.env.XB_BENCH_SECONDS ?? 6);
+const connections = 32;
+
+// ---------------------------------------------------------------- server under test (child)
+async function serveUnderTest(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<void> {
+  if (kind === 'bare') {
+    const { Hono } = await import('hono');
+    const { getRequestListener } = await import('@hono/node-server');
+    const { RESPONSE_ALREADY_SENT } = await import('@hono/node-server/utils/response');
+    const { Pool } = await import('undici');
+    const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
+    const app = new Hono<{ Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } }>();
+    app.all('/x/*', async (c) => {
+      const { incoming, outgoing } = c.env;
+      const chunks: Buffer[] = [];
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks);
+      const headers = { 'content-type': String(incoming.headers['content-type']), 'content-length': String(body.length) };
+      const answer = await pool.request({ path: incoming.url!.replace(/^\/x\/[^/]+/, ''), method: 'POST', headers, body });
+      outgoing.writeHead(answer.statusCode, answer.headers as Record<string, string>);
+      for await (const chunk of answer.body) outgoing.write(chunk);
+      outgoing.end();
+      return RESPONSE_ALREADY_SENT;
+    });
+    const server = createServer(getRequestListener(app.fetch));
+    server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
+    return;
+  }
+  const pino = (await import('pino')).default;
+  const { loadSettings } = await import('../src/config.ts');
+  const { createGateway } = await import('../src/gateway/index.ts');
+  const settings = loadSettings({ cwd: dir, env: {}, overrides: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), policies: join(dir, 'policy'), nodeId: 'bench' } });
+  // A production-like log line per request, written to /dev/null.
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const gateway = await createGateway({ settings, logger, env: { XB_TEST_PARTNER_TOKEN: 'x' } });
+  const { port } = await gateway.start();
+  console.log(JSON.stringify({ port }));
+  process.on('SIGTERM', () => void gateway.stop().then(() => process.exit(0)));
+}
+
+// ---------------------------------------------------------------- load generator (parent)
+function residentId(n: number): string {
+  const birth = new Date(Date.UTC(1970, 0, 1) + n * 86400_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const body = `350102${birth}${String(100 + (n % 900)).padStart(3, '0')}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * weights[i]!, 0);
+  return body + '10X98765432'[sum % 11]!;
+}
+
+/** A JSON order export of about `bytes` bytes: travellers with names, resident IDs and mobiles. */
+function bodyOf(bytes: number): string {
+  const travellers: unknown[] = [];
+  let n = 0;
+  while (JSON.stringify({ orders: travellers }).length < bytes - 120) {
+    travellers.push({ orderNo: `PT2026${String(n).padStart(6, '0')}`, name: '陈晓明', idNo: residentId(n), mobile: `139${String(10000000 + n * 7919).slice(-8)}`, seats: 2, fare: 1280.5 });
+    n++;
+  }
+  return JSON.stringify({ orders: travellers });
+}
+
+async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', here, '--serve', kind, upstream, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{"port"'));
+      if (line) resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} exited ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, body: string, token: string, rate?: number, duration = seconds): Promise<Load> {
+  const result = await autocannon({
+    url: `${url}/x/partner/orders`,
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    connections: rate ? 8 : connections,
+    duration,
+    ...(rate ? { overallRate: rate } : {}),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'xborder-bench-'));
+  const answer = Buffer.from('{"accepted":true}');
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length }).end(answer));
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  await cp(join(root, 'test/fixtures/gateway'), join(dir, 'policy'), { recursive: true });
+  const destinations = join(dir, 'policy/policies/destinations.yaml');
+  await writeFile(destinations, (await readFile(destinations, 'utf8')).replaceAll('__UPSTREAM__', origin).replaceAll('__OTHER__', origin));
+
+  const { loadDevIssuerKey, mintDevToken } = await import('../src/gateway/index.ts');
+  const token = await mintDevToken((await loadDevIssuerKey(join(dir, 'data')))!, { role: 'enterprise', sub: enterprise, ttlSeconds: 3600 });
+
+  const rows: string[] = [];
+  try {
+    for (const size of (process.env.XB_BENCH_SIZES ?? '1024,65536').split(',').map(Number)) {
+      const body = bodyOf(size);
+      const label = `${Math.round(body.length / 1024)} KB`;
+      const bare = await start('bare', origin, dir);
+      await load(bare.url, body, token, undefined, 1); // warm-up
+      const a = await load(bare.url, body, token);
+      const gateway = await start('gateway', origin, dir);
+      const probe = await fetch(`${gateway.url}/x/partner/orders`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      if (probe.headers.get('x-xborder-decision') !== 'allow') throw new Error(`the bench body is not on the allow path: ${probe.status} ${await probe.text()}`);
+      await load(gateway.url, body, token, undefined, 1);
+      const b = await load(gateway.url, body, token);
+      if (b.non2xx > 0 || b.errors > 0) throw new Error(`gateway answered ${b.non2xx} non-2xx and ${b.errors} errors`);
+      const half = Math.max(10, Math.floor(b.rps / 2));
+      const aHalf = await load(bare.url, body, token, half, Math.max(3, seconds - 2));
+      const bHalf = await load(gateway.url, body, token, half, Math.max(3, seconds - 2));
+      await stop(bare.child);
+      await stop(gateway.child);
+      rows.push(
+        `${label.padEnd(6)} bare ${a.rps.toFixed(0).padStart(6)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms) | gateway ${b.rps.toFixed(0).padStart(6)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms) | ratio b/a ${(b.rps / a.rps).toFixed(2)} | at ${half} req/s: p99 bare ${aHalf.p99} ms, gateway ${bHalf.p99} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
+      );
+      console.log(rows.at(-1));
+    }
+  } finally {
+    upstream.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt !== -1) {
+  await serveUnderTest(process.argv[serveAt + 1] as 'bare' | 'gateway', process.argv[serveAt + 2]!, process.argv[serveAt + 3]!);
+} else {
+  await main();
+}
