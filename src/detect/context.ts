@@ -189,7 +189,7 @@ export class ScanContext {
       findValues(text, start, end, meaning, this.at, hits);
       if (hits.length > 0) this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
     }
-    if (info === null || (meaning === null && !info.isName)) return;
+    if (info === null || (!info.isName && (meaning === null || (meaning.category === undefined && meaning.personal === undefined)))) return;
     if (!carriesValue(text, start, end)) return;
     const spanStart = rawStart >= 0 ? rawStart : start;
     const spanEnd = rawStart >= 0 ? rawEnd : end;
