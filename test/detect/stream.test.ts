@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvHeader, csvRow, order, rng } from '../../bench/lib/detect-data.ts';
@@ -44,6 +45,22 @@ describe('streamed bodies', () => {
       );
     });
   }
+
+  it('streams a gzip-encoded body and a GB18030 CSV like their buffered forms', async () => {
+    const bytes = body(5, 200, 'ndjson');
+    const gzipped = gzipSync(bytes);
+    const contentType = 'application/x-ndjson';
+    const streamed = await scan(chunked(gzipped, [10, 999, 5000]), { contentType, contentEncoding: 'gzip', at });
+    const buffered = await scan(gzipped, { contentType, contentEncoding: 'gzip', at });
+    expect(streamed).toEqual(buffered);
+    expect(buffered.records).toBe(200);
+    // 姓名,身份证号 in GB18030, then ASCII rows; cut inside the two-byte characters.
+    const gb = Buffer.concat([Buffer.from('d0d5c3fb2cc9edb7ddd6a4bac50a', 'hex'), Buffer.from('x,11010519491231002X\n'.repeat(50))]);
+    const gbType = { contentType: 'text/csv; charset=GBK', at };
+    const gbStreamed = await scan(chunked(gb, [1, 3, 5, 8, 40]), gbType);
+    expect(gbStreamed).toEqual(await scan(gb, gbType));
+    expect(gbStreamed.findings.find((f) => f.type === 'cn_resident_id')).toMatchObject({ count: 50, paths: ['$[*].身份证号'] });
+  });
 
   it('streams text and reports a stream that turns out binary', async () => {
     const text = Buffer.from(`联系电话 13812345678\n`.repeat(100));
