@@ -185,9 +185,10 @@ export class ScanContext {
     // Under a field naming a value type, findValues is always asked: a token in an ID column is
     // still an ID (the detectors decide); otherwise the cheap pre-filter skips plain words.
     const hinted = meaning !== null && meaning.valueType !== undefined;
+    let derived = 0;
     if (hinted || (!plainNumber(text, start, end) && mayHoldValues(text, start, end))) {
       findValues(text, start, end, meaning, this.at, hits);
-      if (hits.length > 0) this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
+      if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
     }
     if (info === null || (!info.isName && (meaning === null || (meaning.category === undefined && meaning.personal === undefined)))) return;
     if (!carriesValue(text, start, end)) return;
@@ -203,7 +204,8 @@ export class ScanContext {
     }
     if (meaning === null) return;
     const why = meaning.entry;
-    if (meaning.category !== undefined) {
+    // A card number under 银行账号 is one financial account, not two.
+    if (meaning.category !== undefined && (derived & categoryBit(meaning.category)) === 0) {
       this.findings.add(meaning.category, base, segment, why);
       this.span(meaning.category, segment, spanStart, spanEnd);
       person.categories |= categoryBit(meaning.category);
@@ -215,7 +217,7 @@ export class ScanContext {
     }
   }
 
-  /** Records validated hits. */
+  /** Records validated hits; returns the category bits derived from them (minor, financial account). */
   private recordHits(
     hits: ValueHit[],
     base: string,
@@ -224,7 +226,8 @@ export class ScanContext {
     rawStart: number,
     rawEnd: number,
     inKey: boolean,
-  ): void {
+  ): number {
+    let derived = 0;
     for (const hit of hits) {
       this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true);
       if (hit.identifier !== null) person.addId(hit.identifier);
@@ -233,11 +236,13 @@ export class ScanContext {
         // PIPL Art. 28: information of a child under 14 is sensitive; derived from the ID's birth date.
         this.findings.add('minor', base, segment, 'resident ID holder under 14 on the scan date');
         person.categories |= minorBit;
+        derived |= minorBit;
       }
       if (hit.type === 'bank_card') {
         // A payment card number is a financial account (PIPL Art. 28 金融账户).
         this.findings.add('financial_account', base, segment, 'bank card number');
         person.categories |= financialBit;
+        derived |= financialBit;
       }
       if (this.spans !== null) {
         const whole = rawStart >= 0 || inKey;
@@ -249,6 +254,7 @@ export class ScanContext {
         });
       }
     }
+    return derived;
   }
 
   private span(type: DataType, segment: string, start: number, end: number): void {

@@ -75,6 +75,9 @@ describe('counting people (CLARIFICATIONS 1–3)', () => {
     expect(result.findings.find((f) => f.type === 'bank_card')!.count).toBe(1);
     expect(result.findings.find((f) => f.type === 'financial_account')!.count).toBe(1);
     expect(result.sensitiveSubjects).toBe(1);
+    // Under a financial-account field name the card is still one account, not two.
+    const named = await scan(JSON.stringify({ name: '甲', 银行账号: unionPayCard }), json);
+    expect(named.findings.find((f) => f.type === 'financial_account')!.count).toBe(1);
   });
 
   it('holds one person per NDJSON line, CSV row, form body and text', async () => {
