@@ -84,6 +84,21 @@ describe('a transfer through the gateway', () => {
     expect(decision && 'masking' in decision && decision.masking?.drop).toContain('health');
   });
 
+  it('masks a gzip body: the upstream receives the masked text, uncompressed, with its length recomputed', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const before = t.upstream.received.length;
+    const response = await send(t.url, {
+      path: '/x/partner/orders',
+      headers: { authorization: `Bearer ${tokens.xiamenMasking}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(JSON.stringify({ patients: [patient] }))),
+    });
+    expect(response.headers['x-xborder-decision']).toBe('mask');
+    const [hit] = t.upstream.received.slice(before);
+    expect(hit!.headers['content-encoding']).toBeUndefined();
+    expect(Number(hit!.headers['content-length'])).toBe(Buffer.byteLength(hit!.body));
+    expect(JSON.parse(hit!.body)).toEqual({ patients: [{ name: '***', idNo: '110105********002X', mobile: '138****5678', diagnosis: '' }] });
+  });
+
   it('denies sensitive data without a filing: 451 problem+json with the legal basis, nothing reaches the upstream', async () => {
     const before = t.upstream.received.length;
     const response = await transfer(tokens.pingtan, { patients: [patient] });
