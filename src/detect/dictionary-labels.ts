@@ -39,10 +39,14 @@ function isBlank(c: number): boolean {
 /** Finds "label: content" pairs whose label the field dictionary knows, in text[start, end). */
 export function findFieldLabels(text: string, start: number, end: number, out: LabelHit[]): void {
   let from = start;
+  // Next position of each colon kind, searched again only once passed: a text with one kind
+  // only must not make every search run to the end of the text.
+  let ascii = -2;
+  let wide = -2;
   while (from < end) {
-    const ascii = text.indexOf(':', from);
-    const wide = text.indexOf('：', from);
-    const colon = ascii < 0 || ascii >= end ? wide : wide < 0 ? ascii : Math.min(ascii, wide);
+    if (ascii !== -1 && ascii < from) ascii = text.indexOf(':', from);
+    if (wide !== -1 && wide < from) wide = text.indexOf('：', from);
+    const colon = ascii < 0 ? wide : wide < 0 ? ascii : Math.min(ascii, wide);
     if (colon < 0 || colon >= end) return;
     from = colon + 1;
     let labelEnd = colon;
@@ -62,5 +66,7 @@ export function findFieldLabels(text: string, start: number, end: number, out: L
     while (contentEnd > contentStart && isBlank(text.charCodeAt(contentEnd - 1))) contentEnd--;
     if (contentEnd === contentStart || isVisiblyMasked(text, contentStart, contentEnd)) continue;
     out.push({ meaning, labelStart, start: contentStart, end: contentEnd });
+    // A colon inside the content ("时间：12:30") starts no label; this also keeps the pass linear.
+    from = Math.max(from, contentEnd);
   }
 }

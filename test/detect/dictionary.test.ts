@@ -141,6 +141,18 @@ describe('labels in free text (findFieldLabels)', () => {
     expect(labels('{"diagnosis": "asthma", "orderNo": "A1"')).toEqual(['health diagnosis=asthma']);
   });
 
+  it('starts no label inside a content', () => {
+    expect(labels('病史：2019诊断:阑尾炎。')).toEqual(['health 病史=2019诊断:阑尾炎']);
+  });
+
+  it('stays linear on a text made of labels and colons', () => {
+    const text = '诊断:'.repeat(300_000) + '：'.repeat(300_000);
+    const started = performance.now();
+    findFieldLabels(text, 0, text.length, []);
+    // A quadratic pass would take minutes here.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('needs the colon, a known label and unmasked content', () => {
     expect(labels('本系统不保存诊断信息 12:30 http://x.cn 诊断：*** 诊断：')).toEqual([]);
   });

@@ -246,3 +246,27 @@ describe('properties of the pass', () => {
     );
   });
 });
+
+describe('adversarial inputs stay linear', () => {
+  const size = 1_000_000;
+  const inputs: Record<string, string> = {
+    'one digit run': '1'.repeat(size),
+    'digits and spaces': '1 '.repeat(size / 2),
+    'eight-digit groups': '12345678 '.repeat(size / 9),
+    'at signs': 'a@'.repeat(size / 2),
+    'dotted local parts': (`${'a.'.repeat(50)}@`).repeat(size / 101),
+    'hex and colons': 'ab12:'.repeat(size / 5),
+    'dots': '1.'.repeat(size / 2),
+    'signed decimals': '-1.5,'.repeat(size / 5),
+    'plate starts': '京A'.repeat(size / 2),
+    'hotwords': '护照'.repeat(size / 2),
+  };
+  for (const [name, text] of Object.entries(inputs)) {
+    it(`${name} (1 MB)`, () => {
+      const started = performance.now();
+      find(text);
+      // Linear work is tens of milliseconds; a quadratic pass would take hours.
+      expect(performance.now() - started).toBeLessThan(5000);
+    });
+  }
+});
