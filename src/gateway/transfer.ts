@@ -6,10 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { hashSubjects, newDecisionId } from '../audit/index.ts';
-import { purposes, shanghaiYear, type Purpose } from '../domain.ts';
-import { isXborderError, XborderError, type ErrorCode } from '../errors.ts';
-import { decide, findDestination, findEnterprise, type Decision, type Destination, type Enterprise, type LoadedPolicy } from '../policy/index.ts';
-import type { ScanResult } from '../detect/index.ts';
+import { purposes, shanghaiYear } from '../domain.ts';
+import { isXborderError, XborderError } from '../errors.ts';
+import { decide, findDestination, findEnterprise, type Decision, type LoadedPolicy } from '../policy/index.ts';
 import { requireRole } from './auth.ts';
 import { readBody } from './body.ts';
 import type { GatewayContext } from './context.ts';
@@ -18,7 +17,9 @@ import { inspectTransfer, type Inspection } from './inspect.ts';
 import { denialProblem, maskRefused, maskTransfer, withUtf8Charset } from './outcome.ts';
 import { asXborderError, problemResponse } from './problem.ts';
 import { decisionRecord } from './records.ts';
-import { parseTransferTarget, upstreamTarget, type TransferRoute } from './route.ts';
+import { parseTransferTarget, upstreamTarget } from './route.ts';
+import { refuseUninspectable, uninspectableCodes } from './refusal.ts';
+import { audited, countThresholdWarnings, headerValue, recordPath, type Admitted } from './transfer-support.ts';
 import { forwardTransfer } from './forward.ts';
 
 export const transferMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -43,16 +44,6 @@ export interface TransferLog {
   code?: string;
 }
 
-interface Admitted {
-  decisionId: string;
-  at: Date;
-  policy: LoadedPolicy;
-  enterprise: Enterprise;
-  destination: Destination;
-  route: TransferRoute;
-  purpose: Purpose | null;
-  dataset: string | null;
-}
 
 export async function handleTransfer(ctx: GatewayContext, exchange: Exchange, log: TransferLog): Promise<Response> {
   const started = performance.now();
@@ -155,7 +146,8 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
     await ctx.store.releaseSubjects(decisionId).catch((error: unknown) => ctx.logger.error({ err: error, decisionId }, 'releasing a reservation failed'));
   };
   try {
-    const counts = structuredClone(reservation.counts);
+    const { nonSensitive, sensitive } = reservation.counts;
+    const counts = { nonSensitive: { ...nonSensitive }, sensitive: { ...sensitive } };
     if (!policy.settings.countExemptSubjects) {
       // CLARIFICATIONS 5: the policy switch leaves exempt transfers' subjects out of the thresholds.
       counts.nonSensitive.before -= reservation.exemptBefore.nonSensitive;
@@ -228,69 +220,6 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
   }
 }
 
-const uninspectableCodes = new Set<ErrorCode>(['XB_ERR_BODY_TOO_LARGE', 'XB_ERR_DECODE_LIMIT', 'XB_ERR_NESTING_TOO_DEEP', 'XB_ERR_UNSUPPORTED_ENCODING']);
-
-/**
- * A body that could not be read or decoded is refused and recorded (CLARIFICATIONS 14): the
- * policy decides on an "unscanned" result, the refusal code says why; nothing is forwarded.
- */
-async function refuseUninspectable(ctx: GatewayContext, admitted: Admitted, exchange: Exchange, error: XborderError, log: TransferLog): Promise<Response> {
-  const { policy, enterprise, destination, at, decisionId, route } = admitted;
-  const totals = await audited(() => ctx.store.counters(enterprise.id, shanghaiYear(at)));
-  const scan: ScanResult = {
-    bytes: Number(headerValue(exchange.headers['content-length']) ?? 0) || 0,
-    records: 0,
-    subjects: 0,
-    sensitiveSubjects: 0,
-    identifiable: 0,
-    parseError: null,
-    unscanned: { reason: error.code === 'XB_ERR_BODY_TOO_LARGE' || error.code === 'XB_ERR_DECODE_LIMIT' ? 'too-large' : 'binary', bytes: 0 },
-    contentType: headerValue(exchange.headers['content-type']) ?? 'application/octet-stream',
-    findings: [],
-  };
-  const zero = { before: 0, new: 0 };
-  const counts = { nonSensitive: { ...zero, before: totals.total.nonSensitive }, sensitive: { ...zero, before: totals.total.sensitive } };
-  const policyDecision = decide({ policy, scan, enterprise, destination, purpose: admitted.purpose, dataset: admitted.dataset, counts, at });
-  // Whatever the policy would say, a body the gateway did not read whole cannot be forwarded.
-  const decision: Decision = { ...policyDecision, decision: 'deny', enforced: true, masking: null };
-  await audited(() =>
-    ctx.store.append(
-      decisionRecord({
-        decisionId,
-        at,
-        enterprise,
-        destination,
-        method: exchange.method,
-        path: recordPath(`/${route.destinationId}/…`, route),
-        purpose: admitted.purpose,
-        dataset: admitted.dataset,
-        scan,
-        decision,
-        maskingApplied: null,
-        error: error.code,
-      }),
-    ),
-  );
-  ctx.metrics.decisions.inc({ decision: 'deny', zone: enterprise.zone, mechanism: decision.mechanism, enforced: 'true' });
-  ctx.metrics.refusals.inc({ code: error.code });
-  log.decision = 'deny';
-  log.code = error.code;
-  const headers: Record<string, string> = { 'x-xborder-decision': 'deny', 'x-xborder-decision-id': decisionId };
-  // The rest of an oversized body is not read: close the connection rather than drain it.
-  if (error.code === 'XB_ERR_BODY_TOO_LARGE') headers.connection = 'close';
-  return problemResponse(error, { headers, extensions: { decisionId } });
-}
-
-/** Store failures become 503 XB_ERR_AUDIT_UNAVAILABLE: the caller learns nothing was forwarded. */
-async function audited<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (isXborderError(error) && error.code !== 'XB_ERR_AUDIT_UNAVAILABLE') throw error;
-    throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'the audit log cannot commit the decision; nothing was forwarded', { cause: error });
-  }
-}
-
 function scannedHeaders(ctx: GatewayContext, policy: LoadedPolicy, exchange: Exchange): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of new Set([...ctx.settings.scanHeaders, ...policy.settings.scanHeaders.map((n) => n.toLowerCase())])) {
@@ -298,25 +227,4 @@ function scannedHeaders(ctx: GatewayContext, policy: LoadedPolicy, exchange: Exc
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
-}
-
-/** The recorded path: found values masked, query values left out (they may be personal data). */
-function recordPath(maskedPath: string, route: TransferRoute): string {
-  if (route.query === '') return maskedPath;
-  const names = [...new Set(new URLSearchParams(route.query).keys())].map((name) => (/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(name) ? name : '***'));
-  return `${maskedPath}?${names.map((name) => `${name}=`).join('&')}`;
-}
-
-function countThresholdWarnings(ctx: GatewayContext, enterprise: Enterprise, decision: Decision): void {
-  // CLARIFICATIONS 6: a metric fires at 90% of each threshold (100,000 / 1,000,000 non-sensitive, 10,000 sensitive; Arts. 7, 8).
-  const crossed = (before: number, after: number, limit: number) => before < 0.9 * limit && after >= 0.9 * limit;
-  const { before, after } = decision.counters;
-  if (crossed(before.nonSensitive, after.nonSensitive, 100_000) || crossed(before.nonSensitive, after.nonSensitive, 1_000_000)) {
-    ctx.metrics.thresholdWarnings.inc({ zone: enterprise.zone, class: 'nonSensitive' });
-  }
-  if (crossed(before.sensitive, after.sensitive, 10_000)) ctx.metrics.thresholdWarnings.inc({ zone: enterprise.zone, class: 'sensitive' });
-}
-
-export function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
