@@ -12,6 +12,7 @@ import { isProvincePrefix } from './values-ids.ts';
 import { decimalEnd, decimalOut, emailDomainEnd, emailLocalStart, ipv4End, ipv6End, isAlnum, isDigit } from './values-net.ts';
 import { scanNumber } from './values-numbers.ts';
 import { fieldTokenHit } from './values-token.ts';
+import { inFoldedCopy, scanFullWidth, startsFullWidthRun } from './values-width.ts';
 import { push, state, weakVouch } from './values-state.ts';
 
 /** ASCII chars that can start a value: 1 letters and digits, 2 `+ - :`, 0 the rest (skipped at once). */
@@ -67,10 +68,13 @@ export function findValues(text: string, start: number, end: number, hint: Field
     } else if (isPlateProvince(c)) {
       i = scanPlate(i);
       continue;
+    } else if (startsFullWidthRun(c)) {
+      i = scanFullWidth(i, findValues);
+      continue;
     }
     i++;
   }
-  if (hint?.valueType !== undefined && out.length === state.first) fieldTokenHit(text, start, end, hint, out);
+  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(text, start, end, hint, out);
   state.out = idle;
   state.hint = null;
 }
@@ -85,6 +89,8 @@ export function mayHoldValues(text: string, start: number, end: number): boolean
     const c = text.charCodeAt(i);
     if (c < 128) {
       if ((c >= 48 && c <= 57) || c === 64 || c === 58) return true;
+    } else if ((c >= 0xff10 && c <= 0xff19) || c === 0xff20) {
+      return true; // full-width digits and ＠
     } else if (isPlateProvince(c) && i + 1 < end) {
       // A plate is a province character followed by an authority letter (闽A…); 北京 is not one.
       const next = text.charCodeAt(i + 1);

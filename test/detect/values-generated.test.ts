@@ -205,6 +205,7 @@ describe('properties of the pass', () => {
     '11010519491231002X', '13812345678', '4111111111111111', '91110000600037341L', 'A123456(3)', 'a.b@example.com', '192.168.1.1',
     'fe80::1', '39.9042,116.4074', '护照号码', 'E12345678', '车牌', '闽AD12345', '12345678', '+86', '0086', ' ', '-', '.', ':', '::',
     '@', ',', '张三', 'x', 'X', '7', '00', '(', ')', '*', '台胞证', '\n',
+    '１３８１２３４５６７８', 'ｄｅａｄ：：ｂｅｅｆ', '＠', 'Ｅ', '：', '，', '－', '＊',
   );
   const texts = fc.array(pieces, { maxLength: 12 }).map((parts) => parts.join(''));
 
@@ -260,6 +261,8 @@ describe('adversarial inputs stay linear', () => {
     'signed decimals': '-1.5,'.repeat(size / 5),
     'plate starts': '京A'.repeat(size / 2),
     'hotwords': '护照'.repeat(size / 2),
+    'full-width digits': '１'.repeat(size),
+    'full-width runs between commas': '１，'.repeat(size / 2),
   };
   for (const [name, text] of Object.entries(inputs)) {
     it(`${name} (1 MB)`, () => {

@@ -226,6 +226,21 @@ describe('field hints', () => {
   });
 });
 
+describe('full-width forms', () => {
+  it('finds values typed full-width, with their offsets and ASCII identifiers', () => {
+    const text = '手机：１３８ １２３４ ５６７８，身份证１１０１０５１９４９１２３１００２Ｘ，邮箱ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ';
+    const hits = find(text);
+    expect(hits.map((hit) => hit.identifier)).toEqual(['cn_mobile:13812345678', 'cn_resident_id:11010519491231002X', 'email:zhang@example.com']);
+    expect(hits.map((hit) => text.slice(hit.start, hit.end))).toEqual(['１３８ １２３４ ５６７８', '１１０１０５１９４９１２３１００２Ｘ', 'ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ']);
+  });
+
+  it('keeps hotwords before a full-width weak format, and the mask rule', () => {
+    expect(found('护照号码：Ｅ１２３４５６７８')).toEqual(['cn_passport Ｅ１２３４５６７８']);
+    expect(found('Ｅ１２３４５６７８')).toEqual([]);
+    expect(found('１３８＊＊＊＊５６７８', field('手机号'))).toEqual([]);
+  });
+});
+
 describe('mayHoldValues', () => {
   it('skips plain words and keeps anything with a digit, @, : or a plate province', () => {
     expect(mayHoldValues('张三 北京市朝阳区', 0, 9)).toBe(false); // 京 not followed by a letter
