@@ -19,6 +19,7 @@ export function normaliseFieldName(key: string): string {
       break;
     }
   }
+  folded = withoutAnnotation(folded);
   let out = '';
   for (const ch of folded) {
     if (separators.has(ch)) continue;
@@ -26,6 +27,14 @@ export function normaliseFieldName(key: string): string {
     out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : ch;
   }
   return out;
+}
+
+/** A header's trailing note in brackets says how to fill it, not what it is: 手机号(必填), phone [optional]. */
+function withoutAnnotation(name: string): string {
+  const last = name.charCodeAt(name.length - 1);
+  if (last !== 41 /* ) */ && last !== 93 /* ] */ && last !== 0x3011 /* 】 */) return name;
+  const open = Math.max(name.lastIndexOf('('), name.lastIndexOf('['), name.lastIndexOf('【'));
+  return open > 0 ? name.slice(0, open) : name;
 }
 
 function meaningOf(group: DictionaryGroup, entry: string): FieldMeaning {
@@ -69,6 +78,10 @@ function lookupNormalised(key: string): FieldMeaning | null {
     }
   }
   for (const [suffix, meaning] of anySuffixes) if (key.endsWith(suffix)) return meaning;
+  // Numbered copies of a field: phone2, address_1, 联系电话1.
+  let unnumbered = key.length;
+  while (unnumbered > 0 && key.charCodeAt(unnumbered - 1) >= 48 && key.charCodeAt(unnumbered - 1) <= 57) unnumbered--;
+  if (unnumbered < key.length && unnumbered > 1) return lookupNormalised(key.slice(0, unnumbered));
   return null;
 }
 

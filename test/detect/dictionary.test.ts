@@ -94,6 +94,16 @@ describe('compound keys', () => {
     expect(meaning('home_address')).toBe('address');
   });
 
+  it('ignores a trailing note in brackets and a copy number', () => {
+    expect(meaning('手机号(必填)')).toBe('cn_mobile');
+    expect(meaning('姓名（必填）')).toBe('person_name');
+    expect(meaning('phone [optional]')).toBe('cn_mobile');
+    expect(meaning('phone2')).toBe('cn_mobile');
+    expect(meaning('address_1')).toBe('address');
+    expect(meaning('联系电话1')).toBe('cn_mobile');
+    expect(meaning('sha256')).toBe('none');
+  });
+
   it('matches distinctive names after any prefix', () => {
     expect(meaning('买家身份证号')).toBe('cn_resident_id');
     expect(meaning('primaryDiagnosis')).toBe('health');
