@@ -3,8 +3,9 @@
  * a text, classifying runs — digit runs with separators, alphanumeric runs, `@` for e-mail, `:`
  * and `.` for IP addresses, CJK province characters for plates — and validating a candidate only
  * when its shape and length fit. No regular expression, no rescans, no allocation for text that
- * holds nothing. State of the current call lives in module variables: JavaScript runs one call
- * at a time and the pass never re-enters itself, so this saves a context object per string.
+ * holds nothing. State of the current call lives in module variables (values-state.ts):
+ * JavaScript runs one call at a time, and the one re-entry — a folded copy of a full-width run
+ * (values-width.ts) — saves and restores it, so no context object is allocated per string.
  */
 import type { FieldMeaning, ValueHit } from './types.ts';
 import { hkidIdentifier, isHkMacaoPermitShape, isPassportShape, isPlateProvince, plateLength, usccVerdict, validHkid } from './values-codes.ts';
