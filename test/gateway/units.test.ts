@@ -50,6 +50,27 @@ describe('tokens', () => {
   });
 });
 
+describe("the operator's issuer", () => {
+  it('is trusted through a JWKS file (ES256 and RS256), while development tokens are not when the dev key is off', async () => {
+    const { exportJWK, generateKeyPair, SignJWT } = await import('jose');
+    const { writeFile } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'xborder-jwks-'));
+    const es = await generateKeyPair('ES256');
+    const rs = await generateKeyPair('RS256');
+    const jwks = { keys: [{ ...(await exportJWK(es.publicKey)), kid: 'es', alg: 'ES256' }, { ...(await exportJWK(rs.publicKey)), kid: 'rs', alg: 'RS256' }] };
+    const jwksFile = join(dir, 'jwks.json');
+    await writeFile(jwksFile, JSON.stringify(jwks));
+    const at = new Date('2026-06-01T00:00:00Z');
+    const authenticate = await createAuthenticator({ audience: 'xborder', clockToleranceSec: 0, operator: { issuer: 'https://idp.example', jwksFile }, clock: () => at });
+    const sign = (alg: 'ES256' | 'RS256', key: import('jose').CryptoKey, kid: string) =>
+      new SignJWT({ role: 'admin' }).setProtectedHeader({ alg, kid }).setIssuer('https://idp.example').setAudience('xborder').setSubject('ops').setExpirationTime(Math.floor(at.getTime() / 1000) + 60).sign(key);
+    expect(await authenticate(`Bearer ${await sign('ES256', es.privateKey, 'es')}`)).toMatchObject({ role: 'admin', issuer: 'https://idp.example' });
+    expect(await authenticate(`Bearer ${await sign('RS256', rs.privateKey, 'rs')}`)).toMatchObject({ role: 'admin' });
+    const devKey = (await loadDevIssuerKey(dir))!;
+    await expect(authenticate(`Bearer ${await mintDevToken(devKey, { role: 'admin', sub: 'me' }, at)}`)).rejects.toMatchObject({ code: 'XB_ERR_UNAUTHENTICATED' });
+  });
+});
+
 describe('metrics', () => {
   it('render counters and cumulative histogram buckets in the Prometheus text format', () => {
     const registry = new Registry();
