@@ -106,6 +106,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     state: { shuttingDown: false },
   };
   showPolicyVersion(context, policies.current());
+  for (const warning of policies.current().warnings) logger.warn({ policyVersion: policies.current().version }, `policy: ${warning}`);
   const app = buildApp(context);
 
   let server: Server | null = null;
