@@ -191,6 +191,16 @@ export function buildApp(ctx: GatewayContext): Hono<{ Bindings: NodeBindings }> 
       ctx.inflight.delete(work);
     }
   });
+  // One log line per API request too (transfers log theirs above); never a query value or a token.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    ctx.metrics.requestSeconds.observe({ route: 'api' }, latencyMs / 1000);
+    if (c.req.path !== '/metrics' && c.req.path !== '/healthz' && c.req.path !== '/readyz') {
+      ctx.logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, latencyMs }, 'api');
+    }
+  });
   app.route('/audit', auditRoutes(ctx));
   app.route('/counters', counterRoutes(ctx));
   app.route('/', opsRoutes(ctx));

@@ -9,10 +9,16 @@ export async function readBody(source: AsyncIterable<Uint8Array> | null, limit: 
   if (source === null) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of source) {
-    total += chunk.byteLength;
-    if (total > limit) throw tooLarge(limit);
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  try {
+    for await (const chunk of source) {
+      total += chunk.byteLength;
+      if (total > limit) throw tooLarge(limit);
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
+  } catch (error) {
+    if (error instanceof XborderError) throw error;
+    // The caller went away mid-upload: nothing was decided, nothing is forwarded.
+    throw new XborderError('XB_ERR_BAD_INPUT', 'the request body was cut off before its end', { cause: error });
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }

@@ -170,6 +170,19 @@ describe('a transfer through the gateway', () => {
     expect(records.find((record) => record.kind === 'outcome')).toMatchObject({ status: null, error: 'ECONNREFUSED' });
   });
 
+  it('works in process through app.request as well (no Node server bindings)', async () => {
+    const before = t.upstream.received.length;
+    const response = await t.gateway.app.request('/x/partner/in-process?q=1', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.pingtan}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ greeting: 'hello' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-xborder-decision')).toBe('allow');
+    expect(await response.json()).toEqual({ received: true });
+    expect(t.upstream.received.slice(before).map((hit) => hit.url)).toEqual(['/api/v1/in-process?q=1']);
+  });
+
   it('passes GET, PUT, PATCH and DELETE through and refuses other methods', async () => {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
       const response = await send(t.url, { method, path: '/x/partner/items/7', headers: { authorization: `Bearer ${tokens.pingtan}` }, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{"a":1}' }) });
