@@ -246,12 +246,10 @@ export class ScanContext {
       }
       if (this.spans !== null) {
         const whole = rawStart >= 0 || inKey;
-        this.spans.push({
-          type: hit.type,
-          path: this.realPath(segment),
-          start: whole ? rawStart : hit.start,
-          end: whole ? rawEnd : hit.end,
-        });
+        const span = { type: hit.type, path: this.realPath(segment), start: whole ? rawStart : hit.start, end: whole ? rawEnd : hit.end };
+        this.spans.push(span);
+        // The masker drops a minor's record by its `minor` span (CLARIFICATIONS 12); an ID-derived minor needs one too.
+        if (hit.minor === true) this.spans.push({ ...span, type: 'minor' });
       }
     }
     return derived;

@@ -84,6 +84,18 @@ describe('a transfer through the gateway', () => {
     expect(decision && 'masking' in decision && decision.masking?.drop).toContain('health');
   });
 
+  it("drops a minor's record (known from the resident ID's birth date) before the masked body leaves", async () => {
+    const before = t.upstream.received.length;
+    const child = { name: '李小华', idNo: '350203201501010014', mobile: '13912345678' };
+    const response = await transfer(tokens.xiamenMasking, { players: [child, traveller] });
+    expect(response.headers['x-xborder-decision']).toBe('mask');
+    const [hit] = t.upstream.received.slice(before);
+    expect(hit).toBeDefined();
+    const forwarded = JSON.parse(hit!.body) as { players: { idNo: string }[] };
+    expect(forwarded.players.map((player) => player.idNo)).toEqual(['110105********002X']);
+    expect(hit!.body).not.toContain('350203');
+  });
+
   it('masks a gzip body: the upstream receives the masked text, uncompressed, with its length recomputed', async () => {
     const { gzipSync } = await import('node:zlib');
     const before = t.upstream.received.length;
