@@ -131,7 +131,10 @@ export function loadSettings({ cwd = process.cwd(), env = process.env, file, ove
     setPath(raw, path, value);
     origins.set(path.join('.'), variable);
   }
-  if (overrides) mergeInto(raw, overrides as Record<string, unknown>);
+  if (overrides) {
+    mergeInto(raw, overrides as Record<string, unknown>);
+    for (const path of leafPaths(overrides as Record<string, unknown>)) origins.set(path, 'the command line');
+  }
   const parsed = settingsSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -184,6 +187,14 @@ function mergeInto(target: Record<string, unknown>, source: Record<string, unkno
     if (isPlainObject(value) && isPlainObject(existing)) mergeInto(existing, value);
     else target[key] = isPlainObject(value) ? structuredClone(value) : value;
   }
+}
+
+function leafPaths(source: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(source).flatMap(([key, value]) => {
+    if (value === undefined) return [];
+    const path = prefix ? `${prefix}.${key}` : key;
+    return isPlainObject(value) ? leafPaths(value, path) : [path];
+  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -24,6 +24,10 @@ describe('settings', () => {
     }
     expect(() => loadSettings({ env: { XBORDER_JWKS_URL: 'https://idp.example/jwks' } })).toThrow(/token\.issuer/);
   });
+
+  it('name the command line as the source of a bad option (serve --port abc)', () => {
+    expect(() => loadSettings({ env: { XBORDER_PORT: '9090' }, overrides: { port: 'abc' } })).toThrow(/setting port \(from the command line\)/);
+  });
 });
 
 describe('upstream URLs', () => {
