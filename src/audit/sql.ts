@@ -3,6 +3,7 @@
  * the dialect both engines share (ON CONFLICT, RETURNING, row values); PostgreSQL gets `$n`.
  */
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -48,36 +49,66 @@ class SqliteConn implements SqlConn {
   }
 }
 
-export function openSqlite(file: string): SqlDriver {
+export interface SqliteOptions {
+  /** Makes the WAL durable after COMMIT; tests inject a slow or failing one. Default: fdatasync. */
+  syncWal?: (wal: FileHandle) => Promise<void>;
+}
+
+export function openSqlite(file: string, { syncWal = (wal) => wal.datasync() }: SqliteOptions = {}): SqlDriver {
   mkdirSync(join(file, '..'), { recursive: true });
-  const configure = (db: Database.Database): Database.Database => {
-    db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before append() resolves — durable before forward.
-    db.pragma('synchronous = FULL');
+  const configure = (db: Database.Database, synchronous: 'NORMAL' | 'FULL'): boolean => {
+    const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+    // Without WAL (a file system without shared memory) there is no WAL to sync: FULL it is.
+    db.pragma(`synchronous = ${wal ? synchronous : 'FULL'}`);
     db.pragma('busy_timeout = 10000');
-    return db;
+    return wal;
   };
-  const writerDb = configure(new Database(file));
-  const readerDb = configure(new Database(file));
+  // Durable before forward without blocking the event loop: in WAL mode, NORMAL differs from
+  // FULL only in that COMMIT does not fsync the WAL (checkpoints still sync the WAL before and
+  // the database after). The writer commits under NORMAL and then fsyncs the WAL itself on
+  // libuv's thread pool; a transaction resolves only after that sync, so whoever awaits it —
+  // the gateway before forwarding — gets FULL's guarantee, while other requests keep running
+  // during the fsync instead of waiting behind it.
+  const writerDb = new Database(file);
+  const readerDb = new Database(file);
+  const syncsItself = configure(writerDb, 'NORMAL');
+  configure(readerDb, 'FULL');
   const writer = new SqliteConn(writerDb);
   const reader = new SqliteConn(readerDb);
+  const walFile = `${file}-wal`;
+  let wal: Promise<FileHandle> | null = null;
+  let broken: unknown = null;
   return {
     dialect: 'sqlite',
     reader,
     async transaction(fn) {
+      // A failed fsync leaves committed but undurable rows behind: nothing more may be written.
+      if (broken !== null) throw new Error('the SQLite WAL could not be synced earlier; reopen the store', { cause: broken });
       writerDb.exec('BEGIN IMMEDIATE');
+      let result: Awaited<ReturnType<typeof fn>>;
       try {
-        const result = await fn(writer);
+        result = await fn(writer);
         writerDb.exec('COMMIT');
-        return result;
       } catch (error) {
         if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
         throw error;
       }
+      if (!syncsItself) return result;
+      try {
+        // The WAL exists once a transaction has committed; SQLite keeps the same file (it is
+        // reset in place, never replaced) while any connection is open, and ours stay open.
+        wal ??= open(walFile, 'r+');
+        await syncWal(await wal);
+      } catch (error) {
+        broken = error;
+        throw error;
+      }
+      return result;
     },
     async close() {
       writerDb.close();
       readerDb.close();
+      await (await wal?.catch(() => null))?.close();
     },
   };
 }
