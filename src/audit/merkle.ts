@@ -3,8 +3,8 @@
  * of leaf ranges whose subtree hashes form the proof, so a store can answer from cached subtree
  * hashes without loading the whole tree; verification is the RFC's iterative algorithm.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../shared/canonical-json.ts';
+import { createHash, hash as digestOnce } from 'node:crypto';
+import { canonicalRecord } from './canonical-record.ts';
 
 export type Hash = Buffer;
 /** A half-open leaf range [start, end) whose Merkle tree hash is one proof element. */
@@ -24,9 +24,14 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
   return createHash('sha256').update(nodePrefix).update(left).update(right).digest();
 }
 
+/** SHA-256(0x00 ‖ UTF-8 of `text`) in one call (half the cost of a Hash object per leaf). */
+export function textLeafHash(text: string): Hash {
+  return digestOnce('sha256', `\u0000${text}`, 'buffer');
+}
+
 /** The leaf of an audit record: SHA-256(0x00 ‖ RFC 8785 canonical JSON). */
 export function recordLeafHash(record: unknown): Hash {
-  return leafHash(Buffer.from(canonicalJson(record), 'utf8'));
+  return textLeafHash(canonicalRecord(record));
 }
 
 /** The largest power of two strictly smaller than n (n > 1). */

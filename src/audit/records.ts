@@ -2,17 +2,28 @@
  * What the audit log holds. Records carry counts, types, grades and field paths — never raw
  * values and never subject hashes (CLARIFICATIONS 8) — so the log can be handed to a regulator whole.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 import { decisionKinds, filingKinds, grades, mechanisms, purposes, zones } from '../domain.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+// randomBytes costs ~7 µs a call whatever the size: ids draw from a pool refilled 256 at a time.
+const idPool = Buffer.alloc(16 * 256);
+let idPoolOffset = idPool.length;
+
 /** A UUIDv7 (RFC 9562 §5.7): time-ordered, so decision ids sort like the log. */
 export function newDecisionId(at: Date = new Date()): string {
-  const bytes = randomBytes(16);
-  const ms = BigInt(at.getTime());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool);
+    idPoolOffset = 0;
+  }
+  const bytes = idPool.subarray(idPoolOffset, idPoolOffset + 16);
+  idPoolOffset += 16;
+  const ms = at.getTime();
+  // 48-bit milliseconds, big-endian: the high 16 bits and the low 32 bits.
+  bytes.writeUInt16BE(Math.floor(ms / 2 ** 32) & 0xffff, 0);
+  bytes.writeUInt32BE(ms >>> 0, 2);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
@@ -132,12 +143,3 @@ export const storedRecordSchema = z.intersection(
   auditRecordSchema,
   z.object({ id: z.string(), node: z.string(), leafIndex: count, seq: z.number().int().positive() }),
 );
-
-export function recordId(node: string, leafIndex: number): string {
-  return `${node}:${leafIndex}`;
-}
-
-/** Data types of a record, for the `dataType` filter. */
-export function recordDataTypes(record: AuditRecord): string[] {
-  return record.kind === 'decision' ? [...new Set(record.findings.map((finding) => finding.type))] : [];
-}

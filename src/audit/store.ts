@@ -9,15 +9,15 @@ import { LRUCache } from 'lru-cache';
 import { subjectClasses } from '../domain.ts';
 import { XborderError, isXborderError } from '../errors.ts';
 import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from './checkpoint.ts';
-import { countersIn, importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
-import { Frontier, fromHex, toHex } from './merkle.ts';
+import { countersIn } from './counters.ts';
+import { Frontier, toHex } from './merkle.ts';
 import { queryRecords } from './query.ts';
 import { auditRecordSchema, newDecisionId, type AuditRecord, type AuditRecordInput, type StoredRecord } from './records.ts';
 import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
-import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput } from './types.ts';
-import { GroupCommit, type CheckpointMark, type TreeState } from './writer.ts';
+import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput, ReserveSubjectsResult } from './types.ts';
+import { GroupCommit, insertCheckpoint, loadTreeState, type CheckpointMark, type TreeState } from './writer.ts';
 
 const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -51,26 +51,6 @@ const toCheckpoint = (row: CheckpointRow): SignedCheckpoint => ({
   kid: row.kid,
   jws: row.jws,
 });
-
-async function loadTreeState(reader: SqlConn, node: string): Promise<TreeState> {
-  const frontier = new Frontier();
-  // Rebuilding the right edge reads every leaf hash once at start (32 bytes a record).
-  for (;;) {
-    const rows = await reader.all<{ leaf_index: number; leaf_hash: string }>(
-      'SELECT leaf_index, leaf_hash FROM audit_records WHERE node = ? AND leaf_index >= ? ORDER BY leaf_index LIMIT 20000',
-      [node, frontier.size],
-    );
-    for (const row of rows) {
-      if (Number(row.leaf_index) !== frontier.size) {
-        throw new XborderError('XB_ERR_AUDIT_TAMPERED', `xborder: node ${node} is missing leaf ${frontier.size}; run "xborder audit verify"`);
-      }
-      frontier.push(fromHex(row.leaf_hash));
-    }
-    if (rows.length < 20000) break;
-  }
-  const zones = await reader.all<{ zone: string; seq: number }>('SELECT zone, MAX(seq) AS seq FROM audit_records WHERE node = ? GROUP BY zone', [node]);
-  return { frontier, zoneSeq: new Map(zones.map((row) => [row.zone, Number(row.seq)])) };
-}
 
 async function checkSubjectKey(driver: SqlDriver, fingerprint: string): Promise<void> {
   await driver.transaction(async (tx) => {
@@ -133,15 +113,9 @@ class Store implements AuditStore {
   ) {
     this.dialect = driver.dialect;
     this.subtrees = new SubtreeHashes(driver.reader);
-    this.writer = new GroupCommit(
-      driver,
-      nodeId,
-      state,
-      (_committed, marks) => {
-        for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
-      },
-      settings.checkpointEvery,
-    );
+    this.writer = new GroupCommit(driver, nodeId, state, settings.checkpointEvery, (_head, marks) => {
+      for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
+    });
     this.timer =
       key && settings.checkpointIntervalMs > 0
         ? setInterval(() => void this.checkpointNow().catch(() => {}), settings.checkpointIntervalMs).unref()
@@ -175,7 +149,8 @@ class Store implements AuditStore {
 
   async append(input: AuditRecordInput): Promise<AppendResult> {
     this.writable();
-    return this.writer.append(await this.parse(input));
+    const [appended] = await this.writer.submit([{ op: 'append', record: await this.parse(input) }]);
+    return appended as AppendResult;
   }
 
   async reserveSubjects(input: ReserveSubjectsInput) {
@@ -183,17 +158,18 @@ class Store implements AuditStore {
     for (const cls of subjectClasses) {
       if (!Number.isInteger(input.unkeyed[cls]) || input.unkeyed[cls] < 0) throw new XborderError('XB_ERR_BAD_INPUT', `xborder: unkeyed.${cls} must be a count`);
     }
-    return this.writer.task((tx) => reserveIn(tx, input));
+    const [reserved] = await this.writer.submit([{ op: 'reserve', input }]);
+    return reserved as ReserveSubjectsResult;
   }
 
   async settleSubjects(decisionId: string, tally: 'regulated' | 'exempt'): Promise<void> {
     this.writable();
-    await this.writer.task((tx) => settleIn(tx, decisionId, tally));
+    await this.writer.submit([{ op: 'settle', decisionId, tally }]);
   }
 
   async releaseSubjects(decisionId: string): Promise<void> {
     this.writable();
-    await this.writer.task((tx) => releaseIn(tx, decisionId));
+    await this.writer.submit([{ op: 'release', decisionId }]);
   }
 
   counters(enterprise: string, year: number) {
@@ -212,9 +188,9 @@ class Store implements AuditStore {
       counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive },
       reason: input.reason ?? null,
     });
-    const [, appended] = await this.writer.together([
-      { type: 'task', run: (tx) => importIn(tx, input.enterprise, input.year, input.counts) },
-      { type: 'append', record },
+    const [, appended] = await this.writer.submit([
+      { op: 'import', enterprise: input.enterprise, year: input.year, counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive } },
+      { op: 'append', record },
     ]);
     return appended as AppendResult;
   }
@@ -253,10 +229,7 @@ class Store implements AuditStore {
 
   /** Signs the committed tree now if it grew since the last checkpoint. */
   checkpointNow(): Promise<SignedCheckpoint | null> {
-    return this.enqueueSigning(() => {
-      const { frontier } = this.writer.committed;
-      return { size: frontier.size, root: frontier.root() };
-    });
+    return this.enqueueSigning(() => this.writer.head());
   }
 
   /** Signing is serialised so checkpoints are stored in increasing size. */
@@ -267,14 +240,11 @@ class Store implements AuditStore {
       const { size, root } = mark();
       if (size <= this.lastCheckpointSize) return null;
       const signed = await signCheckpoint(this.key!, { origin: this.nodeId, size, root: toHex(root), time: this.settings.clock().toISOString() });
-      const insert = (tx: SqlConn) =>
-        tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [
-          signed.origin, signed.size, signed.root, signed.time, signed.kid, signed.jws,
-        ]);
+      const insert = (tx: SqlConn) => insertCheckpoint(tx, signed);
       // After close() the writer is gone; the final checkpoint goes straight to the database.
       if (this.writerClosed) await this.driver.transaction(insert);
       else {
-        await this.writer.task(insert).catch((error: unknown) => {
+        await this.writer.submit([{ op: 'checkpoint', checkpoint: signed }]).catch((error: unknown) => {
           if (isXborderError(error, 'XB_ERR_SHUTTING_DOWN')) return this.driver.transaction(insert);
           throw error;
         });

@@ -1,16 +1,42 @@
 /**
- * Group commit: every append and counter change waiting when the writer is free goes into ONE
- * transaction (appends as multi-row INSERTs), and each caller's promise resolves only after
- * COMMIT — durable before forward, without paying one fsync per record.
+ * Group commit: every write waiting when the writer is free goes into ONE transaction (appends
+ * as multi-row INSERTs), and each caller hears back only after COMMIT — durable before forward,
+ * without paying one fsync per record.
+ *
+ * Writes are data (`WriterOp`), not closures, so the same loop runs on the main thread
+ * (PostgreSQL, whose I/O does not block) or in a worker thread beside a synchronous SQLite
+ * connection (writer-thread.ts). Ops submitted together commit together: a transfer that wants
+ * its reservation and its decision record in one transaction submits both in one call.
  */
-import { canonicalJson } from '../shared/canonical-json.ts';
+import type { SubjectClass } from '../domain.ts';
 import { XborderError } from '../errors.ts';
-import { Frontier, leafHash, toHex } from './merkle.ts';
-import { recordDataTypes, recordId, type AuditRecord, type StoredRecord } from './records.ts';
+import type { SignedCheckpoint } from './checkpoint.ts';
+import { canonicalRecord } from './canonical-record.ts';
+import { importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
+import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
+import type { AuditRecord, StoredRecord } from './records.ts';
 import type { SqlConn, SqlDriver } from './sql.ts';
-import type { AppendResult } from './types.ts';
+import type { AppendResult, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
 
-/** A tree size reached inside a batch that is a multiple of `checkpointEvery`, with its root. */
+export type WriterOp =
+  | { op: 'append'; record: AuditRecord }
+  | { op: 'reserve'; input: ReserveSubjectsInput }
+  | { op: 'settle'; decisionId: string; tally: Tally }
+  | { op: 'release'; decisionId: string }
+  | { op: 'import'; enterprise: string; year: number; counts: Record<SubjectClass, number> }
+  | { op: 'checkpoint'; checkpoint: SignedCheckpoint };
+
+/** What each op answers once committed. */
+export interface WriterResults {
+  append: AppendResult;
+  reserve: ReserveSubjectsResult;
+  settle: undefined;
+  release: undefined;
+  import: undefined;
+  checkpoint: undefined;
+}
+
+/** A tree size and its root: the committed head, or a multiple of `checkpointEvery` to sign. */
 export interface CheckpointMark {
   size: number;
   root: Buffer;
@@ -22,21 +48,13 @@ export interface TreeState {
   zoneSeq: Map<string, number>;
 }
 
-interface AppendItem {
-  type: 'append';
-  record: AuditRecord;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-}
+/** Called once per submission, synchronously for a whole batch (the worker answers per batch). */
+export type Done = (error: unknown, results?: unknown[]) => void;
 
-interface TaskItem {
-  type: 'task';
-  run: (tx: SqlConn) => Promise<unknown>;
-  resolve: (result: unknown) => void;
-  reject: (error: unknown) => void;
+interface Item {
+  ops: WriterOp[];
+  done: Done;
 }
-
-type Item = AppendItem | TaskItem;
 
 const columns = ['node', 'leaf_index', 'kind', 'decision_id', 'zone', 'seq', 'enterprise', 'destination', 'decision', 'mechanism', 'at', 'data_types', 'body', 'leaf_hash'];
 // 14 parameters a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 limits.
@@ -46,9 +64,59 @@ export function zoneKey(record: AuditRecord): string {
   return record.zone ?? '-';
 }
 
+export function recordId(node: string, leafIndex: number): string {
+  return `${node}:${leafIndex}`;
+}
+
+/** Data types of a record, for the `dataType` filter (`,a,b,` so LIKE '%,a,%' matches whole names). */
+function dataTypesColumn(record: AuditRecord): string {
+  if (record.kind !== 'decision' || record.findings.length === 0) return '';
+  return `,${[...new Set(record.findings.map((finding) => finding.type))].join(',')},`;
+}
+
 export function insertRecordsSql(rows: number): string {
   const one = `(${columns.map(() => '?').join(',')})`;
   return `INSERT INTO audit_records (${columns.join(',')}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
+}
+
+export async function insertCheckpoint(tx: SqlConn, { origin, size, root, time, kid, jws }: SignedCheckpoint): Promise<void> {
+  await tx.run('INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node, size) DO NOTHING', [origin, size, root, time, kid, jws]);
+}
+
+/** Rebuilds the committed tree state of `node` from its stored leaf hashes. */
+export async function loadTreeState(reader: SqlConn, node: string): Promise<TreeState> {
+  const frontier = new Frontier();
+  // Rebuilding the right edge reads every leaf hash once at start (32 bytes a record).
+  for (;;) {
+    const rows = await reader.all<{ leaf_index: number; leaf_hash: string }>(
+      'SELECT leaf_index, leaf_hash FROM audit_records WHERE node = ? AND leaf_index >= ? ORDER BY leaf_index LIMIT 20000',
+      [node, frontier.size],
+    );
+    for (const row of rows) {
+      if (Number(row.leaf_index) !== frontier.size) {
+        throw new XborderError('XB_ERR_AUDIT_TAMPERED', `xborder: node ${node} is missing leaf ${frontier.size}; run "xborder audit verify"`);
+      }
+      frontier.push(fromHex(row.leaf_hash));
+    }
+    if (rows.length < 20000) break;
+  }
+  const zones = await reader.all<{ zone: string; seq: number }>('SELECT zone, MAX(seq) AS seq FROM audit_records WHERE node = ? GROUP BY zone', [node]);
+  return { frontier, zoneSeq: new Map(zones.map((row) => [row.zone, Number(row.seq)])) };
+}
+
+async function runOp(tx: SqlConn, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
+  switch (op.op) {
+    case 'reserve':
+      return reserveIn(tx, op.input);
+    case 'settle':
+      return settleIn(tx, op.decisionId, op.tally);
+    case 'release':
+      return releaseIn(tx, op.decisionId);
+    case 'import':
+      return importIn(tx, op.enterprise, op.year, op.counts);
+    case 'checkpoint':
+      return insertCheckpoint(tx, op.checkpoint);
+  }
 }
 
 export class GroupCommit {
@@ -63,38 +131,27 @@ export class GroupCommit {
     private readonly driver: SqlDriver,
     private readonly nodeId: string,
     private state: TreeState,
-    private readonly onCommitted: (state: TreeState, marks: CheckpointMark[]) => void,
     private readonly checkpointEvery: number,
+    private readonly onCommitted: (head: CheckpointMark, marks: CheckpointMark[]) => void,
   ) {}
 
-  get committed(): TreeState {
-    return this.state;
+  head(): CheckpointMark {
+    return { size: this.state.frontier.size, root: this.state.frontier.root() };
   }
 
-  append(record: AuditRecord): Promise<AppendResult> {
-    return new Promise((resolve, reject) => this.enqueue({ type: 'append', record, resolve, reject }));
+  submit(ops: WriterOp[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => this.enqueue(ops, (error, results) => (error ? reject(error) : resolve(results!))));
   }
 
-  task<T>(run: (tx: SqlConn) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) =>
-      this.enqueue({ type: 'task', run, resolve: resolve as (result: unknown) => void, reject }),
-    );
-  }
-
-  /** Enqueues several items that must commit together (they land in the same batch). */
-  together(items: (Omit<AppendItem, 'resolve' | 'reject'> | Omit<TaskItem, 'resolve' | 'reject'>)[]): Promise<unknown[]> {
-    return Promise.all(items.map((item) => new Promise((resolve, reject) => this.enqueue({ ...item, resolve, reject } as Item))));
-  }
-
-  private enqueue(item: Item): void {
+  enqueue(ops: WriterOp[], done: Done): void {
     if (this.closed) {
-      item.reject(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
+      done(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
       return;
     }
-    this.queue.push(item);
+    this.queue.push({ ops, done });
     if (!this.running && !this.scheduled) {
       this.scheduled = true;
-      // setImmediate lets every request of this event-loop turn join the batch.
+      // setImmediate lets every write of this event-loop turn join the batch.
       setImmediate(() => {
         this.scheduled = false;
         if (this.running) return;
@@ -119,62 +176,62 @@ export class GroupCommit {
   private async commitBatch(batch: Item[]): Promise<void> {
     const frontier = this.state.frontier.clone();
     const zoneSeq = new Map(this.state.zoneSeq);
-    const results: unknown[] = new Array(batch.length);
+    const results = batch.map((item) => new Array<unknown>(item.ops.length));
     const marks: CheckpointMark[] = [];
+    const params: unknown[] = [];
+    let rows = 0;
+    const flushRows = async (tx: SqlConn) => {
+      if (rows === 0) return;
+      await tx.run(insertRecordsSql(rows), params);
+      params.length = 0;
+      rows = 0;
+    };
     try {
       await this.driver.transaction(async (tx) => {
-        let i = 0;
-        while (i < batch.length) {
-          const item = batch[i]!;
-          if (item.type === 'task') {
-            results[i] = await item.run(tx);
-            i += 1;
-            continue;
-          }
-          let end = i;
-          while (end < batch.length && batch[end]!.type === 'append') end += 1;
-          const params: unknown[] = [];
-          let rows = 0;
-          for (let j = i; j < end; j++) {
-            const record = (batch[j] as AppendItem).record;
+        for (let i = 0; i < batch.length; i++) {
+          const { ops } = batch[i]!;
+          for (let j = 0; j < ops.length; j++) {
+            const op = ops[j]!;
+            if (op.op !== 'append') {
+              // Rows gathered so far go in first, so every op sees the writes before it.
+              await flushRows(tx);
+              results[i]![j] = await runOp(tx, op);
+              continue;
+            }
+            const { record } = op;
             const leafIndex = frontier.size;
             const zone = zoneKey(record);
             const seq = (zoneSeq.get(zone) ?? 0) + 1;
             zoneSeq.set(zone, seq);
             const stored = { ...record, id: recordId(this.nodeId, leafIndex), node: this.nodeId, leafIndex, seq } as StoredRecord;
-            const body = canonicalJson(stored);
-            const hash = leafHash(Buffer.from(body, 'utf8'));
+            const body = canonicalRecord(stored);
+            const hash = textLeafHash(body);
             frontier.push(hash);
             // Checkpoints land on exact multiples of N even when a batch straddles one.
             if (frontier.size % this.checkpointEvery === 0) marks.push({ size: frontier.size, root: frontier.root() });
             const hex = toHex(hash);
-            results[j] = { id: stored.id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
-            const types = recordDataTypes(record);
+            results[i]![j] = { id: stored.id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
             params.push(
               this.nodeId, leafIndex, record.kind, record.decisionId, zone, seq,
               record.enterprise ?? null, 'destination' in record ? (record.destination ?? null) : null,
               record.kind === 'decision' ? record.decision : null,
               record.kind === 'decision' ? record.mechanism : null,
-              record.at, types.length > 0 ? `,${types.join(',')},` : '', body, hex,
+              record.at, dataTypesColumn(record), body, hex,
             );
             rows += 1;
-            if (rows === rowsPerStatement || j === end - 1) {
-              await tx.run(insertRecordsSql(rows), params);
-              params.length = 0;
-              rows = 0;
-            }
+            if (rows === rowsPerStatement) await flushRows(tx);
           }
-          i = end;
         }
+        await flushRows(tx);
       });
     } catch (cause) {
       const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
-      for (const item of batch) item.reject(error);
+      for (const item of batch) item.done(error);
       return;
     }
     this.state = { frontier, zoneSeq };
-    batch.forEach((item, i) => item.resolve(results[i] as never));
-    this.onCommitted(this.state, marks);
+    batch.forEach((item, i) => item.done(null, results[i]));
+    this.onCommitted({ size: frontier.size, root: frontier.root() }, marks);
   }
 
   /** Waits for everything queued so far, then refuses new work. */
