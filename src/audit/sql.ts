@@ -139,24 +139,29 @@ export function quoteIdent(name: string): string {
 }
 
 export async function openPostgres(databaseUrl: string, schema?: string): Promise<SqlDriver & { writerClient: pg.Client }> {
-  const options = { connectionString: databaseUrl, types, connectionTimeoutMillis: 5000 };
-  const searchPath = schema ? `SET search_path TO ${quoteIdent(schema)}` : null;
+  const base = { connectionString: databaseUrl, types, connectionTimeoutMillis: 5000 };
+  if (schema) {
+    const admin = new pg.Client(base);
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch(async (error: unknown) => {
+        // Two nodes creating the schema at once race on the catalog; the loser finds it there.
+        const exists = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+        if (exists.rowCount === 0) throw error;
+      });
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  }
+  // The schema is a startup parameter of every connection, so no SET races a pooled query.
+  const options = schema ? { ...base, options: `-c search_path=${quoteIdent(schema)}` } : base;
   const writerClient = new pg.Client(options);
   await writerClient.connect();
   writerClient.on('error', () => {
     // A lost connection surfaces on the next query as XB_ERR_AUDIT_UNAVAILABLE.
   });
-  if (schema) {
-    await writerClient.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`).catch(async (error: unknown) => {
-      // Two nodes creating the schema at once race on the catalog; the loser finds it there.
-      const exists = await writerClient.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
-      if (exists.rowCount === 0) throw error;
-    });
-    await writerClient.query(searchPath!);
-  }
   const pool = new pg.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => {});
-  if (searchPath) pool.on('connect', (client) => void client.query(searchPath));
   const writer = new PgConn(writerClient);
   return {
     dialect: 'postgres',
