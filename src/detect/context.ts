@@ -4,11 +4,13 @@
  * meaning of its field into findings and person facts, so every format counts the same way.
  */
 import type { DataType } from '../domain.ts';
-import { findValues, mayHoldValues } from './values.ts';
+import { findValues, mayHoldValues, mayHoldValuesIn, scanValues } from './values.ts';
 import { isNameField, lookupField } from './dictionary.ts';
 import { FindingTally } from './findings.ts';
 import { categoryBit, Person, SubjectTally } from './subjects.ts';
+import { isVisiblyMasked } from './values-token.ts';
 import type { FieldMeaning, ValueHit, ValueSpan } from './types.ts';
+import { textOf } from './utf8.ts';
 
 /** A field name (JSON key, CSV header, form key) resolved once and cached. */
 export interface FieldInfo {
@@ -39,23 +41,19 @@ const maxCachedKey = 256;
  * body of distinct random keys can only make the cache start over, never grow past the bound.
  */
 const fieldCache = new Map<string, FieldInfo>();
+const noKey = Buffer.alloc(0);
 const maxCachedFields = 50_000;
 
 /**
  * A value carries a field's meaning unless it is empty or visibly masked: a run of three `*` (ASCII or
  * full-width, as the value detectors read it) are what the masker writes, so a masked body re-scans clean (CLARIFICATIONS 12).
  */
-export function carriesValue(text: string, start: number, end: number): boolean {
-  let blank = true;
-  let stars = 0;
+export function carriesValue(src: Buffer, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 42 || c === 0xff0a) {
-      if (++stars >= 3) return false;
-    } else stars = 0;
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) blank = false;
+    const c = src[i]!;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return !isVisiblyMasked(src, i, end);
   }
-  return !blank;
+  return false;
 }
 
 export class ScanContext {
@@ -71,8 +69,8 @@ export class ScanContext {
   realPath: (segment: string) => string = (segment) => segment;
   private recordIdentifiable = false;
   private readonly hits: ValueHit[] = [];
-  /** Open-addressing cache of field names by a hash of their characters, read without slicing. */
-  private slotKeys: string[] = new Array<string>(64).fill('');
+  /** Open-addressing cache of field names by a hash of their bytes, read without decoding. */
+  private slotKeys: Buffer[] = new Array<Buffer>(64).fill(noKey);
   private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(64).fill(null);
   private slotMask = 63;
   private slotCount = 0;
@@ -96,30 +94,29 @@ export class ScanContext {
   }
 
   /**
-   * The field named by `text[start, end)` (no escapes), `hash` computed by the walker while it
-   * read the name. Field names repeat in every record, so the common case compares characters
-   * in place and allocates nothing.
+   * The field named by the UTF-8 bytes `src[start, end)` (no escapes), `hash` from fieldHash.
+   * Field names repeat in every record, so the common case compares bytes in place and
+   * allocates nothing.
    */
-  fieldAt(text: string, start: number, end: number, hash: number): FieldInfo {
+  fieldAt(src: Buffer, start: number, end: number, hash: number): FieldInfo {
     const length = end - start;
     const mask = this.slotMask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const info = this.slotInfos[slot];
       if (info === null || info === undefined) break;
       const key = this.slotKeys[slot]!;
-      if (key.length === length && text.startsWith(key, start)) return info;
+      if (key.length === length && sameBytes(key, src, start, length)) return info;
     }
-    const key = text.slice(start, end);
-    const info = this.field(key);
-    if (length <= maxCachedKey) this.remember(key, hash, info);
+    const info = this.field(textOf(src, start, end));
+    if (length <= maxCachedKey) this.remember(Buffer.from(src.subarray(start, end)), hash, info);
     return info;
   }
 
-  private remember(key: string, hash: number, info: FieldInfo): void {
+  private remember(key: Buffer, hash: number, info: FieldInfo): void {
     if ((this.slotCount + 1) * 2 > this.slotKeys.length) {
       const keys = this.slotKeys;
       const infos = this.slotInfos;
-      this.slotKeys = new Array<string>(keys.length * 2).fill('');
+      this.slotKeys = new Array<Buffer>(keys.length * 2).fill(noKey);
       this.slotInfos = new Array<FieldInfo | null>(keys.length * 2).fill(null);
       this.slotMask = keys.length * 2 - 1;
       this.slotCount = 0;
@@ -168,7 +165,7 @@ export class ScanContext {
    * the raw range instead (escaped JSON strings, percent-encoded form values).
    */
   value(
-    text: string,
+    src: Buffer,
     start: number,
     end: number,
     info: FieldInfo | null,
@@ -186,12 +183,12 @@ export class ScanContext {
     // still an ID (the detectors decide); otherwise the cheap pre-filter skips plain words.
     const hinted = meaning !== null && meaning.valueType !== undefined;
     let derived = 0;
-    if (hinted || (!plainNumber(text, start, end) && mayHoldValues(text, start, end))) {
-      findValues(text, start, end, meaning, this.at, hits);
+    if (hinted || (!plainNumber(src, start, end) && mayHoldValuesIn(src, start, end))) {
+      scanValues(src, start, end, meaning, this.at, hits);
       if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
     }
     if (info === null || (!info.isName && (meaning === null || (meaning.category === undefined && meaning.personal === undefined)))) return;
-    if (!carriesValue(text, start, end)) return;
+    if (!carriesValue(src, start, end)) return;
     const spanStart = rawStart >= 0 ? rawStart : start;
     const spanEnd = rawStart >= 0 ? rawEnd : end;
     if (info.isName) {
@@ -279,13 +276,13 @@ export class ScanContext {
  * an 8-digit Taiwan permit needs its field or hotword). Skipping them here saves a detector
  * call on most numeric fields of a record.
  */
-export function plainNumber(text: string, start: number, end: number): boolean {
+export function plainNumber(src: Buffer, start: number, end: number): boolean {
   let i = start;
-  if (i < end && text.charCodeAt(i) === 45) i++;
+  if (i < end && src[i] === 45) i++;
   let digits = 0;
   let dots = 0;
   for (; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c >= 48 && c <= 57) digits++;
     else if (c === 46 && dots === 0) dots++;
     else return false;
@@ -294,18 +291,23 @@ export function plainNumber(text: string, start: number, end: number): boolean {
 }
 
 /**
- * Hash of a field name from its length and the characters at both ends: O(1) whatever the
- * name, so a walker can find the cached meaning without reading the name twice. Names that
- * share length and ends (rare among one payload's keys) just probe further.
+ * Hash of a field name from its length and the bytes at both ends: O(1) whatever the name, so
+ * a walker can find the cached meaning without reading the name twice. Names that share length
+ * and ends (rare among one payload's keys) just probe further.
  */
-export function fieldHash(text: string, start: number, end: number): number {
+export function fieldHash(src: Buffer, start: number, end: number): number {
   const length = end - start;
   if (length === 0) return 0;
   let hash = Math.imul(length, 0x9e3779b1);
-  hash = Math.imul(hash ^ text.charCodeAt(start), 0x85ebca6b);
-  hash = Math.imul(hash ^ text.charCodeAt(end - 1), 0xc2b2ae35);
-  if (length > 2) hash = Math.imul(hash ^ text.charCodeAt(start + 1), 0x27d4eb2f) ^ text.charCodeAt(end - 2);
+  hash = Math.imul(hash ^ src[start]!, 0x85ebca6b);
+  hash = Math.imul(hash ^ src[end - 1]!, 0xc2b2ae35);
+  if (length > 2) hash = Math.imul(hash ^ src[start + 1]!, 0x27d4eb2f) ^ src[end - 2]!;
   return (hash ^ (hash >>> 15)) | 0;
+}
+
+function sameBytes(key: Buffer, src: Buffer, start: number, length: number): boolean {
+  for (let k = 0; k < length; k++) if (key[k] !== src[start + k]) return false;
+  return true;
 }
 
 /** Values that describe a person without identifying one alone still make a record personal. */

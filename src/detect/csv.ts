@@ -6,15 +6,35 @@
  */
 import type { FieldInfo, ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
+import { textOf } from './utf8.ts';
 
 /** Cells shorter than this match no detector; only a column meaning makes them worth a call. */
 const minValueLength = 6;
+
+/** A quoted cell's content with its `""` pairs made single: a copy, scanned in place of the raw bytes. */
+function unquote(src: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    out[n++] = src[i]!;
+    if (src[i] === 34 && src[i + 1] === 34) i++;
+  }
+  return out.subarray(0, n);
+}
+
+interface HeaderCell {
+  name: string;
+  start: number;
+  end: number;
+  decoded: Buffer | null;
+}
 
 export class CsvWalker {
   private columns: FieldInfo[] | null = null;
   private readonly positional: string[] = [];
   private row = 0;
   private readonly base: string;
+  private readonly realPath = (segment: string) => `${this.base.slice(0, -3)}[${this.row}]${segment}`;
 
   constructor(
     private readonly ctx: ScanContext,
@@ -23,27 +43,26 @@ export class CsvWalker {
     this.base = `${root}[*]`;
   }
 
-  /** Walks complete rows of `text[from, to)` (a stream cuts only at row boundaries). */
-  rows(text: string, from: number, to: number): void {
+  /** Walks complete rows of `src[from, to)` (a stream cuts only at row boundaries). */
+  rows(src: Buffer, from: number, to: number): void {
     const ctx = this.ctx;
-    ctx.realPath = (segment) => `${this.base.slice(0, -3)}[${this.row}]${segment}`;
+    ctx.realPath = this.realPath;
     let i = from;
     while (i < to) {
-      const isHeader = this.columns === null;
-      const header: string[] = [];
+      const header: HeaderCell[] | null = this.columns === null ? [] : null;
       const person = new Person();
       let column = 0;
       let cells = 0;
       for (;;) {
         let start: number;
         let end: number;
-        let decoded: string | null = null;
-        if (i < to && text.charCodeAt(i) === 34) {
+        let decoded: Buffer | null = null;
+        if (i < to && src[i] === 34) {
           start = i + 1;
           let j = start;
           let escaped = false;
           for (;;) {
-            const quote = text.indexOf('"', j);
+            const quote = src.indexOf(34, j);
             if (quote < 0 || quote >= to) {
               // Unterminated quote: the rest is one cell; say so, but still scan it.
               ctx.parseError ??= `row ${this.row + 1}: unterminated quoted field`;
@@ -51,7 +70,7 @@ export class CsvWalker {
               i = to;
               break;
             }
-            if (quote + 1 < to && text.charCodeAt(quote + 1) === 34) {
+            if (quote + 1 < to && src[quote + 1] === 34) {
               escaped = true;
               j = quote + 2;
               continue;
@@ -60,37 +79,39 @@ export class CsvWalker {
             i = quote + 1;
             break;
           }
-          if (escaped) decoded = text.slice(start, end).replaceAll('""', '"');
+          if (escaped) decoded = unquote(src, start, end);
           // Stray characters after a closing quote belong to the cell (lenient, like most readers).
           while (i < to) {
-            const c = text.charCodeAt(i);
+            const c = src[i]!;
             if (c === 44 || c === 10 || c === 13) break;
             i++;
           }
         } else {
           start = i;
           while (i < to) {
-            const c = text.charCodeAt(i);
+            const c = src[i]!;
             if (c === 44 || c === 10 || c === 13) break;
             i++;
           }
           end = i;
         }
-        if (isHeader) header.push(decoded ?? text.slice(start, end));
-        else if (end > start) {
+        if (header !== null) {
+          const name = decoded === null ? textOf(src, start, end) : textOf(decoded, 0, decoded.length);
+          header.push({ name, start, end, decoded });
+        } else if (end > start) {
           cells++;
-          this.cell(text, start, end, decoded, column, person);
+          this.cell(src, start, end, decoded, column, person);
         }
         column++;
         if (i >= to) break;
-        const c = text.charCodeAt(i);
+        const c = src[i]!;
         i++;
         if (c === 44) continue;
-        if (c === 13 && i < to && text.charCodeAt(i) === 10) i++;
+        if (c === 13 && i < to && src[i] === 10) i++;
         break;
       }
-      if (isHeader) {
-        this.header(header);
+      if (header !== null) {
+        this.header(src, header);
         continue;
       }
       if (cells === 0 && column <= 1) continue; // an empty line is no record
@@ -100,15 +121,15 @@ export class CsvWalker {
     }
   }
 
-  private header(names: string[]): void {
+  private header(src: Buffer, cells: HeaderCell[]): void {
     const ctx = this.ctx;
-    const columns = names.map((name) => ctx.field(name.trim()));
+    const columns = cells.map((cell) => ctx.field(cell.name.trim()));
     if (columns.some((column) => column.keyHoldsValues)) {
       // A "header" holding ID numbers or phones is data: the file has no header row.
-      this.columns = names.map(() => ({ meaning: null, isName: false, segment: '', keyHoldsValues: false, memoBase: '', memoPath: '' }));
+      this.columns = cells.map(() => ({ meaning: null, isName: false, segment: '', keyHoldsValues: false, memoBase: '', memoPath: '' }));
       const person = new Person();
-      names.forEach((name, column) => {
-        this.cell(name, 0, name.length, null, column, person);
+      cells.forEach((cell, column) => {
+        if (cell.end > cell.start) this.cell(src, cell.start, cell.end, cell.decoded, column, person);
       });
       ctx.finishPerson(person);
       ctx.endRecord();
@@ -118,13 +139,13 @@ export class CsvWalker {
     this.columns = columns;
   }
 
-  private cell(text: string, start: number, end: number, decoded: string | null, column: number, person: Person): void {
+  private cell(src: Buffer, start: number, end: number, decoded: Buffer | null, column: number, person: Person): void {
     const columns = this.columns!;
     const info = columns[column];
     const meaningful = info !== undefined && (info.meaning !== null || info.isName);
     if (end - start < minValueLength && !meaningful) return;
     const segment = info === undefined || info.segment === '' ? this.positionalSegment(column) : info.segment;
-    if (decoded === null) this.ctx.value(text, start, end, info ?? null, this.base, segment, person);
+    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person);
     else this.ctx.value(decoded, 0, decoded.length, info ?? null, this.base, segment, person, start, end);
   }
 

@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { XborderError } from '../errors.ts';
+import { asBuffer } from './utf8.ts';
 
 export const defaultMaxDecodedBytes = 64 * 1024 * 1024;
 
@@ -160,6 +161,16 @@ export function decodeText(bytes: Uint8Array, charset: string): string {
   let text = label === 'utf-8' ? buffer.toString('utf8') : new TextDecoder(label).decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
+}
+
+/**
+ * The UTF-8 bytes of a body in `charset`, without a byte-order mark: the bytes themselves when
+ * they are UTF-8 already (no copy), else decoded and encoded again.
+ */
+export function utf8Of(bytes: Uint8Array, charset: string): Buffer {
+  if (charsetLabel(charset) !== 'utf-8') return Buffer.from(decodeText(bytes, charset));
+  const buffer = asBuffer(bytes);
+  return buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? buffer.subarray(3) : buffer;
 }
 
 /** A NUL byte never occurs in JSON, CSV or text in a byte-oriented charset: the body is binary. */

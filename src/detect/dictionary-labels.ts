@@ -64,7 +64,9 @@ export function findFieldLabels(text: string, start: number, end: number, out: L
     const limit = Math.min(end, contentStart + maxContentLength);
     while (contentEnd < limit && !endsContent(text.charCodeAt(contentEnd))) contentEnd++;
     while (contentEnd > contentStart && isBlank(text.charCodeAt(contentEnd - 1))) contentEnd--;
-    if (contentEnd === contentStart || isVisiblyMasked(text, contentStart, contentEnd)) continue;
+    if (contentEnd === contentStart) continue;
+    const content = Buffer.from(text.slice(contentStart, contentEnd));
+    if (isVisiblyMasked(content, 0, content.length)) continue;
     out.push({ meaning, labelStart, start: contentStart, end: contentEnd });
     // A colon inside the content ("时间：12:30") starts no label; this also keeps the pass linear.
     from = Math.max(from, contentEnd);

@@ -5,10 +5,11 @@
  */
 import type { ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
+import { textOf } from './utf8.ts';
 
-function needsDecoding(text: string, from: number, to: number): boolean {
+function needsDecoding(src: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c === 37 || c === 43) return true;
   }
   return false;
@@ -24,27 +25,26 @@ export function decodeFormComponent(raw: string): string {
   }
 }
 
-export function walkForm(ctx: ScanContext, text: string, from: number, to: number, root = 'form'): void {
+export function walkForm(ctx: ScanContext, src: Buffer, from: number, to: number, root = 'form'): void {
   const person = new Person();
-  let pairKey = '';
   ctx.realPath = (segment) => root + segment;
   let i = from;
   while (i < to) {
-    let amp = text.indexOf('&', i);
+    let amp = src.indexOf(38, i);
     if (amp < 0 || amp > to) amp = to;
-    let eq = text.indexOf('=', i);
+    let eq = src.indexOf(61, i);
     if (eq < 0 || eq > amp) eq = amp;
-    const rawKey = text.slice(i, eq);
-    pairKey = needsDecoding(text, i, eq) ? decodeFormComponent(rawKey) : rawKey;
+    const rawKey = textOf(src, i, eq);
+    const pairKey = needsDecoding(src, i, eq) ? decodeFormComponent(rawKey) : rawKey;
     if (pairKey.length > 0 || eq < amp) {
       const info = ctx.field(pairKey);
       if (info.keyHoldsValues) ctx.keyValues(pairKey, root, info, person, i, eq);
       const start = Math.min(eq + 1, amp);
       if (start < amp) {
-        if (needsDecoding(text, start, amp)) {
-          const value = decodeFormComponent(text.slice(start, amp));
+        if (needsDecoding(src, start, amp)) {
+          const value = Buffer.from(decodeFormComponent(textOf(src, start, amp)));
           ctx.value(value, 0, value.length, info, root, info.segment, person, start, amp);
-        } else ctx.value(text, start, amp, info, root, info.segment, person);
+        } else ctx.value(src, start, amp, info, root, info.segment, person);
       }
     }
     i = amp + 1;

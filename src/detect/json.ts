@@ -1,6 +1,6 @@
 /**
- * JSON walked in one pass over the decoded string, never building the parsed object: the
- * gateway's cost is this loop (issue 2, "Speed"). An explicit stack replaces recursion, so a
+ * JSON walked in one pass over its UTF-8 bytes, never decoding the body nor building the parsed
+ * object: the gateway's cost is this loop (issue 2, "Speed"). An explicit stack replaces recursion, so a
  * body nested 100,000 levels deep is refused with XB_ERR_NESTING_TOO_DEEP instead of
  * overflowing the call stack.
  *
@@ -11,6 +11,7 @@
 import { XborderError } from '../errors.ts';
 import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
+import { textOf } from './utf8.ts';
 
 const OBJECT = 0;
 const ARRAY = 1;
@@ -35,6 +36,23 @@ function push<T>(list: T[] | null, item: T): T[] {
   if (list === null) return [item];
   list.push(item);
   return list;
+}
+
+/**
+ * The string of a JSON string literal whose content is `src[start, end)`, escapes undone; null
+ * when an escape is not JSON's. Raw control characters are let through, as everywhere else.
+ */
+function unescape(src: Buffer, start: number, end: number): string | null {
+  const literal = textOf(src, start - 1, end + 1);
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    try {
+      return JSON.parse(literal.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) as string;
+    } catch {
+      return null;
+    }
+  }
 }
 
 function isWhitespace(c: number): boolean {
@@ -65,12 +83,7 @@ export class JsonWalker {
   /** NDJSON: the line's index; its real path is built only when evidence asks. */
   private lineIndex = -1;
   private lineRoot = '';
-  /**
-   * Next backslash in `backslashText` at or after the last string read: cached across strings and
-   * NDJSON lines of one text, since an indexOf from every string would rescan to the end.
-   */
-  private backslashText: string | null = null;
-  private backslashAt = 0;
+  /** Set by stringEnd: the string just read holds a backslash escape. */
   private escaped = false;
   private readonly realPathOf = (segment: string): string => this.realPath(segment);
 
@@ -92,23 +105,23 @@ export class JsonWalker {
   }
 
   /** Walks a whole JSON document: a top-level array's elements are the records. */
-  document(text: string, from: number, to: number, rootPath = '$'): JsonOutcome {
+  document(src: Buffer, from: number, to: number, rootPath = '$'): JsonOutcome {
     this.flatPerson = null;
     this.rootPath = rootPath;
     this.realRoot = rootPath;
     this.lineIndex = -1;
-    return this.walk(text, from, to);
+    return this.walk(src, from, to);
   }
 
   /** Walks one NDJSON line into `person` (the caller ends the record). */
-  line(text: string, from: number, to: number, person: Person, lineIndex: number, root = '$'): JsonOutcome {
+  line(src: Buffer, from: number, to: number, person: Person, lineIndex: number, root = '$'): JsonOutcome {
     this.flatPerson = person;
     if (this.lineRoot !== root) {
       this.lineRoot = root;
       this.rootPath = `${root}[*]`;
     }
     this.lineIndex = lineIndex;
-    return this.walk(text, from, to);
+    return this.walk(src, from, to);
   }
 
   /** Path of the current value with real array indexes (evidence spans only). */
@@ -246,23 +259,23 @@ export class JsonWalker {
     return person;
   }
 
-  private scalar(text: string, start: number, end: number, rawStart: number, rawEnd: number): void {
+  private scalar(src: Buffer, start: number, end: number, rawStart: number, rawEnd: number): void {
     const d = this.depth;
     const info = d >= 0 ? this.fieldOf[d]! : null;
     const person = this.personFor(d);
     if (person === null) {
       // A scalar that is a record by itself: a top-level string, or an item of a top-level array.
       const alone = new Person();
-      if (end - start >= minValueLength || info !== null) this.valueOf(text, start, end, info, alone, rawStart, rawEnd);
+      if (end - start >= minValueLength || info !== null) this.valueOf(src, start, end, info, alone, rawStart, rawEnd);
       this.ctx.finishPerson(alone);
       this.ctx.endRecord();
     } else if (end - start >= minValueLength || info !== null) {
-      this.valueOf(text, start, end, info, person, rawStart, rawEnd);
+      this.valueOf(src, start, end, info, person, rawStart, rawEnd);
     }
   }
 
   private valueOf(
-    text: string,
+    src: Buffer,
     start: number,
     end: number,
     info: FieldInfo | null,
@@ -273,10 +286,10 @@ export class JsonWalker {
     const d = this.depth;
     const base = d >= 0 ? this.paths[d]! : this.rootPath;
     const segment = d >= 0 && this.kind[d] === ARRAY ? '[*]' : info === null ? '' : info.segment;
-    this.ctx.value(text, start, end, info, base, segment, person, rawStart, rawEnd);
+    this.ctx.value(src, start, end, info, base, segment, person, rawStart, rawEnd);
   }
 
-  private walk(text: string, from: number, to: number): JsonOutcome {
+  private walk(src: Buffer, from: number, to: number): JsonOutcome {
     const ctx = this.ctx;
     ctx.realPath = this.realPathOf;
     this.depth = -1;
@@ -286,7 +299,7 @@ export class JsonWalker {
     let token = from;
     try {
       for (;;) {
-        while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+        while (i < to && isWhitespace((c = src[i]!))) i++;
         token = i;
         if (i >= to) {
           if (state === AFTER_VALUE && this.depth < 0) return { error: null, errorAt: -1 };
@@ -310,18 +323,16 @@ export class JsonWalker {
         if (state === EXPECT_KEY) {
           if (c !== 34) return this.fail('expected a string key', token);
           const start = i + 1;
-          const end = this.stringEnd(text, start, to);
+          const end = this.stringEnd(src, start, to);
           if (end < 0) return this.fail('unterminated string', token);
           const escaped = this.escaped;
           i = end + 1;
           const d = this.depth;
-          const info = escaped ? ctx.field(JSON.parse(text.slice(start - 1, end + 1)) as string) : ctx.fieldAt(text, start, end, fieldHash(text, start, end));
+          const key = escaped ? this.unescaped(src, start, end) : null;
+          const info = key !== null ? ctx.field(key) : ctx.fieldAt(src, start, end, fieldHash(src, start, end));
           this.fieldOf[d] = info;
-          if (info.keyHoldsValues) {
-            const key = escaped ? (JSON.parse(text.slice(start - 1, end + 1)) as string) : text.slice(start, end);
-            ctx.keyValues(key, this.paths[d]!, info, this.personFor(d)!, start, end);
-          }
-          while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+          if (info.keyHoldsValues) ctx.keyValues(key ?? textOf(src, start, end), this.paths[d]!, info, this.personFor(d)!, start, end);
+          while (i < to && isWhitespace((c = src[i]!))) i++;
           if (c !== 58 || i >= to) return this.fail('expected :', i);
           i++;
           state = EXPECT_VALUE;
@@ -330,23 +341,24 @@ export class JsonWalker {
         // EXPECT_VALUE
         if (c === 34) {
           const start = i + 1;
-          const end = this.stringEnd(text, start, to);
+          const end = this.stringEnd(src, start, to);
           if (end < 0) return this.fail('unterminated string', token);
           const escaped = this.escaped;
           i = end;
           i++;
-          if (escaped) {
+          const value = escaped ? this.unescaped(src, start, end) : null;
+          if (value !== null) {
             // Escapes (\u0031…) must not hide a value: scan the decoded string, span the raw one.
-            const decoded = JSON.parse(text.slice(start - 1, end + 1)) as string;
+            const decoded = Buffer.from(value);
             this.scalar(decoded, 0, decoded.length, start, end);
-          } else this.scalar(text, start, end, -1, -1);
+          } else this.scalar(src, start, end, -1, -1);
           state = AFTER_VALUE;
         } else if (c === 123 || c === 91) {
           const d = this.depth;
           const segment = d < 0 ? '' : this.kind[d] === ARRAY ? '[*]' : (this.fieldOf[d]?.segment ?? '');
           this.open(c === 123 ? OBJECT : ARRAY, segment);
           i++;
-          while (i < to && isWhitespace((c = text.charCodeAt(i)))) i++;
+          while (i < to && isWhitespace((c = src[i]!))) i++;
           const closer = this.kind[this.depth] === ARRAY ? 93 : 125;
           if (i < to && c === closer) {
             i++;
@@ -356,20 +368,20 @@ export class JsonWalker {
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const start = i;
           for (i++; i < to; i++) {
-            c = text.charCodeAt(i);
+            c = src[i]!;
             if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
           }
-          this.scalar(text, start, i, -1, -1);
+          this.scalar(src, start, i, -1, -1);
           state = AFTER_VALUE;
-        } else if (c === 116 && text.startsWith('true', i)) {
-          this.literal(text, i, i + 4);
+        } else if (c === 116 && i + 4 <= to && src[i + 1] === 114 && src[i + 2] === 117 && src[i + 3] === 101) {
+          this.literal(src, i, i + 4);
           i += 4;
           state = AFTER_VALUE;
-        } else if (c === 102 && text.startsWith('false', i)) {
-          this.literal(text, i, i + 5);
+        } else if (c === 102 && i + 5 <= to && src[i + 1] === 97 && src[i + 2] === 108 && src[i + 3] === 115 && src[i + 4] === 101) {
+          this.literal(src, i, i + 5);
           i += 5;
           state = AFTER_VALUE;
-        } else if (c === 110 && text.startsWith('null', i)) {
+        } else if (c === 110 && i + 4 <= to && src[i + 1] === 117 && src[i + 2] === 108 && src[i + 3] === 108) {
           // null carries nothing (CLARIFICATIONS 12), but an item of a top-level array is still a record.
           if (this.personFor(this.depth) === null) this.ctx.endRecord();
           i += 4;
@@ -382,37 +394,43 @@ export class JsonWalker {
   }
 
   /**
-   * Index of the quote closing the string that starts at `start` (-1: unterminated). Jumps to
-   * it natively; only a backslash before it makes the characters be walked one by one.
-   * Sets `escaped`. Raw control characters are let through: inspection is lenient where
-   * JSON.parse is strict, it never skips what it cannot parse.
+   * Index of the quote closing the string that starts at `start` (-1: unterminated). Sets
+   * `escaped`. Raw control characters are let through: inspection is lenient where JSON.parse
+   * is strict, it never skips what it cannot parse. No byte of a multi-byte UTF-8 character is
+   * a quote or a backslash, so the bytes are read as they come.
    */
-  private stringEnd(text: string, start: number, to: number): number {
-    let quote = text.indexOf('"', start);
-    if (this.backslashText !== text || this.backslashAt < start) {
-      const found = text.indexOf('\\', start);
-      this.backslashAt = found < 0 ? text.length : found;
-      this.backslashText = text;
-    }
-    this.escaped = false;
-    if (quote >= 0 && this.backslashAt < quote) {
-      this.escaped = true;
-      let i = start;
-      for (; i < to; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 34) break;
-        if (c === 92) i++;
+  private stringEnd(src: Buffer, start: number, to: number): number {
+    let i = start;
+    while (i < to) {
+      const c = src[i]!;
+      if (c === 34) {
+        this.escaped = false;
+        return i;
       }
-      quote = i;
-      this.backslashText = null;
+      if (c === 92) break;
+      i++;
     }
-    return quote < 0 || quote >= to ? -1 : quote;
+    if (i >= to) return -1;
+    this.escaped = true;
+    for (; i < to; i++) {
+      const c = src[i]!;
+      if (c === 34) return i;
+      if (c === 92) i++;
+    }
+    return -1;
+  }
+
+  /** A string's escapes undone; null (the raw bytes are read, and the body is no JSON) when one is not JSON's. */
+  private unescaped(src: Buffer, start: number, end: number): string | null {
+    const value = unescape(src, start, end);
+    if (value === null) this.ctx.parseError ??= `bad escape in the string at offset ${start - 1}`;
+    return value;
   }
 
   /** true/false under a category field (`残疾: true`) still says something about the person. */
-  private literal(text: string, start: number, end: number): void {
+  private literal(src: Buffer, start: number, end: number): void {
     const d = this.depth;
-    if ((d >= 0 && this.fieldOf[d] !== null) || this.personFor(d) === null) this.scalar(text, start, end, -1, -1);
+    if ((d >= 0 && this.fieldOf[d] !== null) || this.personFor(d) === null) this.scalar(src, start, end, -1, -1);
   }
 
   private fail(reason: string, at: number): JsonOutcome {

@@ -5,9 +5,9 @@
  * reported as `unscanned_binary` with its size, never passed silently.
  */
 import type { ScanContext } from './context.ts';
-import { decodeText, kindOf, looksBinary, parseContentType } from './decode.ts';
+import { kindOf, looksBinary, parseContentType, utf8Of } from './decode.ts';
 import { Person } from './subjects.ts';
-import { sniffKind, walkText, type WalkOptions } from './walk.ts';
+import { sniffKind, walkBytes, type WalkOptions } from './walk.ts';
 
 interface Part {
   name: string;
@@ -71,21 +71,16 @@ export function splitParts(body: Buffer, boundary: string): Part[] | null {
 }
 
 /**
- * Walks the parts. UTF-8 parts are walked in place inside `text` (the whole body as UTF-8), so
- * evidence spans index the body; parts in another charset or base64 are walked on their own
- * decoded copy and leave no spans (the masker cannot rewrite what it cannot address).
+ * Walks the parts. UTF-8 parts are walked in place inside the body, so evidence spans index the
+ * body; parts in another charset or base64 are walked on their own decoded copy and leave no
+ * spans (the masker cannot rewrite what it cannot address).
  */
-export function walkMultipart(ctx: ScanContext, body: Buffer, text: string, boundary: string, options: WalkOptions): boolean {
+export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, options: WalkOptions): boolean {
   const parts = splitParts(body, boundary);
   if (parts === null) return false;
   const fields = new Person();
   let fieldCount = 0;
-  let charAt = 0;
-  let byteAt = 0;
   for (const part of parts) {
-    charAt += body.toString('utf8', byteAt, part.start).length;
-    byteAt = part.start;
-    const partChars = body.toString('utf8', part.start, part.end).length;
     const root = `part:${part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
     const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
     let bytes = body.subarray(part.start, part.end);
@@ -97,19 +92,19 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, text: string, boun
       ctx.findings.add('unscanned_binary', root, '', `binary part ${type.mediaType || 'without a type'}`);
       continue;
     }
-    const partText = inPlace ? text : decodeText(bytes, type.charset);
-    const from = inPlace ? charAt : 0;
-    const to = inPlace ? charAt + partChars : partText.length;
-    if (kind === 'sniff') kind = part.filename === null ? 'text' : sniffKind(partText.slice(from, Math.min(to, from + 1024)));
+    const src = inPlace ? body : utf8Of(bytes, type.charset);
+    const from = inPlace ? part.start : 0;
+    const to = inPlace ? part.end : src.length;
+    if (kind === 'sniff') kind = part.filename === null ? 'text' : sniffKind(src, from, Math.min(to, from + 1024));
     const spans = ctx.spans;
     if (!inPlace) ctx.spans = null;
     if (kind === 'text' && part.filename === null && kindOf(type.mediaType) !== 'binary') {
       // A plain form field: its name gives meaning to its value, as a form key does.
       const info = ctx.field(part.name);
       ctx.realPath = () => root;
-      ctx.value(partText, from, to, info, root, '', fields);
+      ctx.value(src, from, to, info, root, '', fields);
       fieldCount++;
-    } else walkText(ctx, kind, partText, from, to, { ...options, root });
+    } else walkBytes(ctx, kind, src, from, to, { ...options, root });
     ctx.spans = spans;
   }
   if (fieldCount > 0) {

@@ -7,9 +7,9 @@ import type { ScanContext } from './context.ts';
 import type { JsonWalker } from './json.ts';
 import { Person } from './subjects.ts';
 
-function blank(text: string, from: number, to: number): boolean {
+function blank(src: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
   }
   return true;
@@ -25,21 +25,21 @@ export class NdjsonWalker {
     private readonly root = '$',
   ) {}
 
-  /** Walks the complete lines of `text[from, to)`; a last line without newline counts too. */
-  lines(text: string, from: number, to: number): void {
+  /** Walks the complete lines of `src[from, to)`; a last line without newline counts too. */
+  lines(src: Buffer, from: number, to: number): void {
     const ctx = this.ctx;
     let i = from;
     while (i < to) {
-      let newline = text.indexOf('\n', i);
+      let newline = src.indexOf(10, i);
       if (newline < 0 || newline > to) newline = to;
-      if (!blank(text, i, newline)) {
+      if (!blank(src, i, newline)) {
         const person = new Person();
-        const outcome = this.json.line(text, i, newline, person, this.record, this.root);
+        const outcome = this.json.line(src, i, newline, person, this.record, this.root);
         if (outcome.error !== null) {
           ctx.parseError ??= `line ${this.record + 1}: ${outcome.error}`;
           const rest = outcome.errorAt;
           ctx.realPath = () => `${this.root}[${this.record}]`;
-          ctx.value(text, rest, newline, null, `${this.root}[*]`, '', person);
+          ctx.value(src, rest, newline, null, `${this.root}[*]`, '', person);
         }
         ctx.finishPerson(person);
         ctx.endRecord();

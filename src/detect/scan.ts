@@ -4,21 +4,15 @@
  * scanned as text with `parseError`; past the decode cap, nested too deep or in an encoding Node
  * cannot decode, scan() throws an XborderError with the code the gateway maps to a status.
  */
+import { isUtf8 } from 'node:buffer';
 import { ScanContext } from './context.ts';
-import {
-  decodeContent,
-  decodeText,
-  defaultMaxDecodedBytes,
-  encodingsOf,
-  looksBinary,
-  parseContentType,
-  type ContentType,
-} from './decode.ts';
+import { decodeContent, defaultMaxDecodedBytes, encodingsOf, looksBinary, parseContentType, utf8Of, type ContentType } from './decode.ts';
 import { defaultMaxDepth } from './json.ts';
 import { walkMultipart } from './multipart.ts';
 import { scanStream } from './stream.ts';
-import type { ScanEvidence, ScanOptions, ScanResult } from './types.ts';
-import { sniffKind, walkText } from './walk.ts';
+import type { ScanEvidence, ScanOptions, ScanResult, ValueSpan } from './types.ts';
+import { asBuffer, Utf16Offsets } from './utf8.ts';
+import { sniffKind, walkBytes } from './walk.ts';
 import { XborderError } from '../errors.ts';
 
 export type ScanBody = Uint8Array | string | AsyncIterable<Uint8Array>;
@@ -112,39 +106,53 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
   }
 
   const cap = options.maxDecodedBytes ?? defaultMaxDecodedBytes;
-  let text: string;
+  let src: Buffer;
   let bytes: number;
-  let decoded: Uint8Array | null = null;
+  let text: string | null = null;
   if (typeof body === 'string') {
     // A string is already decoded text: there is no encoding or charset left to undo.
-    text = body;
     bytes = Buffer.byteLength(body);
     if (type.kind === 'binary') return { result: unscannedResult(type, bytes, type.mediaType), evidence: { subjects: [], spans: [], text: null } };
+    src = Buffer.from(body);
+    if (withEvidence) text = body;
   } else {
     bytes = body.byteLength;
-    decoded = decodeContent(body, options.contentEncoding, cap);
+    const decoded = decodeContent(body, options.contentEncoding, cap);
     // A multipart body may carry binary files: its parts are judged one by one.
     if (type.kind === 'binary' || (type.kind !== 'multipart' && looksBinary(decoded, type.charset))) {
       return { result: unscannedResult(type, bytes, type.mediaType), evidence: { subjects: [], spans: [], text: null } };
     }
-    text = decodeText(decoded, type.charset);
+    // Multipart parts name their own charsets; anything else is read as UTF-8 bytes.
+    src = type.kind === 'multipart' ? asBuffer(decoded) : utf8Of(decoded, type.charset);
+    if (withEvidence) {
+      text = src.toString('utf8');
+      // Spans index the decoded text: where the bytes are not valid UTF-8, decoding replaced some,
+      // so the scan reads the bytes of the text itself.
+      if (!isUtf8(src)) src = Buffer.from(text);
+    }
   }
 
-  const kind = type.kind === 'sniff' ? sniffKind(text) : type.kind;
+  const kind = type.kind === 'sniff' ? sniffKind(src, 0, src.length) : type.kind;
   const walk = { maxDepth, root: '$' };
   if (kind === 'multipart') {
-    const raw = decoded === null ? Buffer.from(text) : Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-    if (type.boundary === null || !walkMultipart(ctx, raw, text, type.boundary, walk)) {
+    if (type.boundary === null || !walkMultipart(ctx, src, type.boundary, walk)) {
       ctx.parseError = 'multipart body without its boundary';
-      walkText(ctx, 'text', text, 0, text.length, walk);
+      walkBytes(ctx, 'text', src, 0, src.length, walk);
     }
-  } else walkText(ctx, kind, text, 0, text.length, walk);
+  } else walkBytes(ctx, kind, src, 0, src.length, walk);
 
   const result = resultOf(ctx, bytes, type.mediaType, bare);
-  const evidence: ScanEvidence = {
-    subjects: ctx.subjects.evidence ?? [],
-    spans: ctx.spans ?? [],
-    text: withEvidence ? text : null,
-  };
+  const spans = ctx.spans ?? [];
+  if (text !== null && text.length !== src.length) toUtf16(src, spans);
+  const evidence: ScanEvidence = { subjects: ctx.subjects.evidence ?? [], spans, text };
   return { result, evidence };
+}
+
+/** Spans were found as byte offsets; the masker rewrites the decoded text, in UTF-16 offsets. */
+function toUtf16(src: Buffer, spans: ValueSpan[]): void {
+  const offsets = new Utf16Offsets(src);
+  for (const span of spans) {
+    span.start = offsets.of(span.start);
+    span.end = offsets.of(span.end);
+  }
 }

@@ -1,15 +1,16 @@
 /**
  * Streams (CLARIFICATIONS 20): NDJSON, CSV and text are walked as the chunks arrive, cut only at
- * line or row boundaries, so a 1 GB file is scanned in bounded memory. UTF-8 sequences split
- * across chunks are kept whole by the string decoder; GB18030 by TextDecoder's stream mode.
+ * line or row boundaries, so a 1 GB file is scanned in bounded memory. UTF-8 chunks are walked as
+ * bytes (no byte of a multi-byte character is a newline or a quote, so a cut never splits one);
+ * other charsets are decoded in TextDecoder's stream mode and encoded to UTF-8.
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { ScanContext } from './context.ts';
 import { charsetLabel, decodeStream, type ContentType } from './decode.ts';
 import { CsvWalker } from './csv.ts';
 import { JsonWalker } from './json.ts';
 import { NdjsonWalker } from './ndjson.ts';
 import { TextWalker } from './text.ts';
+import { asBuffer } from './utf8.ts';
 
 export interface StreamOutcome {
   /** Bytes as received (before Content-Encoding was undone). */
@@ -28,39 +29,46 @@ async function* counted(source: AsyncIterable<Uint8Array>, total: { bytes: numbe
 /**
  * Finds the last newline of `chunk` that is outside CSV quotes, given the quote parity at the
  * chunk start. Jumps from quote to quote with indexOf, so the cost follows the quotes, not the
- * characters. Returns the cut (index after the newline, -1 if none) and the parity at the end.
+ * bytes. Returns the cut (index after the newline, -1 if none) and the parity at the end.
  */
-export function csvCut(chunk: string, parity: number): { cut: number; parity: number } {
+export function csvCut(chunk: Buffer, parity: number): { cut: number; parity: number } {
   let evenFrom = parity === 0 ? 0 : -1;
   let cut = -1;
-  let quote = chunk.indexOf('"');
+  let quote = chunk.indexOf(34);
   while (quote >= 0) {
     if (parity === 0 && quote > evenFrom) {
-      const newline = chunk.lastIndexOf('\n', quote - 1);
+      const newline = quote === 0 ? -1 : chunk.lastIndexOf(10, quote - 1);
       if (newline >= evenFrom) cut = newline + 1;
     }
     parity ^= 1;
     if (parity === 0) evenFrom = quote + 1;
-    quote = chunk.indexOf('"', quote + 1);
+    quote = chunk.indexOf(34, quote + 1);
   }
   if (parity === 0) {
-    const newline = chunk.lastIndexOf('\n');
+    const newline = chunk.lastIndexOf(10);
     if (newline >= evenFrom) cut = newline + 1;
   }
   return { cut, parity };
 }
 
-/**
- * Pieces are decoded at most this many bytes at a time: their strings stay in V8's young
- * generation (large objects go straight to old space and wait for a full collection), which
- * keeps the peak memory of a 1 GB scan flat.
- */
-const pieceBytes = 32 * 1024;
+/** The unfinished line (or row) carried from one chunk to the next, in one reused buffer. */
+class Carry {
+  bytes = Buffer.allocUnsafe(64 * 1024);
+  length = 0;
 
-async function* pieces(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    if (chunk.byteLength <= pieceBytes) yield chunk;
-    else for (let at = 0; at < chunk.byteLength; at += pieceBytes) yield chunk.subarray(at, Math.min(at + pieceBytes, chunk.byteLength));
+  append(piece: Buffer, from: number): void {
+    const needed = this.length + piece.length - from;
+    if (needed > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    this.length += piece.copy(this.bytes, this.length, from);
+  }
+
+  drop(n: number): void {
+    this.bytes.copyWithin(0, n, this.length);
+    this.length -= n;
   }
 }
 
@@ -74,54 +82,74 @@ export async function scanStream(
 ): Promise<StreamOutcome> {
   const total = { bytes: 0 };
   const label = charsetLabel(type.charset);
-  const utf8 = label === 'utf-8' ? new StringDecoder('utf8') : null;
-  const other = utf8 === null ? new TextDecoder(label) : null;
+  const other = label === 'utf-8' ? null : new TextDecoder(label);
   const ndjson = type.kind === 'ndjson' ? new NdjsonWalker(ctx, new JsonWalker(ctx, maxDepth)) : null;
   const csv = type.kind === 'csv' ? new CsvWalker(ctx) : null;
   const text = ndjson === null && csv === null ? new TextWalker(ctx) : null;
-  let pending = '';
-  let parity = 0;
-  let first = true;
-  const walk = (piece: string, from: number, to: number) => {
-    if (ndjson !== null) ndjson.lines(piece, from, to);
-    else if (csv !== null) csv.rows(piece, from, to);
-    else text!.piece(piece, from, to);
+  const walk = (src: Buffer, from: number, to: number) => {
+    if (ndjson !== null) ndjson.lines(src, from, to);
+    else if (csv !== null) csv.rows(src, from, to);
+    else text!.piece(src, from, to);
   };
+  const carry = new Carry();
+  let parity = 0;
+  // A UTF-8 byte-order mark is dropped once the first three bytes are in (TextDecoder drops its own).
+  let bomChecked = other !== null;
   let binary = false;
-  for await (const chunk of pieces(decodeStream(counted(source, total), encoding, cap))) {
+  for await (const chunk of decodeStream(counted(source, total), encoding, cap)) {
     // Once binary, keep reading only to report the body's size.
     if (binary) continue;
-    if (!label.startsWith('utf-16') && Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(0) >= 0) {
+    const raw = asBuffer(chunk);
+    if (!label.startsWith('utf-16') && raw.indexOf(0) >= 0) {
       binary = true;
       continue;
     }
-    let piece = utf8 !== null ? utf8.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) : other!.decode(chunk, { stream: true });
-    if (first && piece.length > 0) {
-      if (piece.charCodeAt(0) === 0xfeff) piece = piece.slice(1);
-      first = false;
-    }
-    let cut: number;
-    if (csv !== null) {
-      const found = csvCut(piece, parity);
-      parity = found.parity;
-      cut = found.cut;
-    } else {
-      const newline = piece.lastIndexOf('\n');
-      cut = newline < 0 ? -1 : newline + 1;
-    }
-    if (cut < 0) {
-      pending += piece;
+    const piece = other === null ? raw : Buffer.from(other.decode(chunk, { stream: true }));
+    if (!bomChecked) {
+      carry.append(piece, 0);
+      if (carry.length < 3) continue;
+      bomChecked = true;
+      if (carry.bytes[0] === 0xef && carry.bytes[1] === 0xbb && carry.bytes[2] === 0xbf) carry.drop(3);
+      cutAndWalk(carry.bytes, 0, carry.length);
       continue;
     }
-    const whole = pending + piece;
-    const end = pending.length + cut;
-    walk(whole, 0, end);
-    pending = whole.slice(end);
-    // The carried part starts at a row boundary, so its own quote parity is the chunk's end parity.
+    if (carry.length === 0) {
+      // Most chunks of a line-oriented file are walked where they lie; only the tail is copied.
+      const cut = cutOf(piece, 0);
+      if (cut < 0) carry.append(piece, 0);
+      else {
+        walk(piece, 0, cut);
+        carry.append(piece, cut);
+      }
+      continue;
+    }
+    const before = carry.length;
+    carry.append(piece, 0);
+    cutAndWalk(carry.bytes, before, carry.length);
   }
   if (binary) return { bytes: total.bytes, binary: true };
-  const rest = pending + (utf8 !== null ? utf8.end() : other!.decode());
-  if (rest.length > 0) walk(rest, 0, rest.length);
+  if (other !== null) carry.append(Buffer.from(other.decode()), 0);
+  if (carry.length > 0) walk(carry.bytes, 0, carry.length);
   text?.finish();
   return { bytes: total.bytes, binary: false };
+
+  /** Where the complete lines (rows) of `piece[from, …)` end, the quote parity carried; -1 if none. */
+  function cutOf(piece: Buffer, from: number): number {
+    const part = from === 0 ? piece : piece.subarray(from);
+    if (csv !== null) {
+      const found = csvCut(part, parity);
+      parity = found.parity;
+      return found.cut < 0 ? -1 : from + found.cut;
+    }
+    const newline = part.lastIndexOf(10);
+    return newline < 0 ? -1 : from + newline + 1;
+  }
+
+  /** Walks the carry's complete lines, the new bytes starting at `from`, and keeps the rest. */
+  function cutAndWalk(bytes: Buffer, from: number, to: number): void {
+    const cut = cutOf(bytes.subarray(0, to), from);
+    if (cut < 0) return;
+    walk(bytes, 0, cut);
+    carry.drop(cut);
+  }
 }

@@ -14,10 +14,10 @@ export class TextWalker {
   ) {}
 
   /** Scans a piece of the text; pieces of one body may come in several calls (streams). */
-  piece(text: string, from: number, to: number): void {
+  piece(src: Buffer, from: number, to: number): void {
     const path = this.path;
     this.ctx.realPath = () => path;
-    this.ctx.value(text, from, to, null, path, '', this.person);
+    this.ctx.value(src, from, to, null, path, '', this.person);
   }
 
   finish(): void {

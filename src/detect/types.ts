@@ -79,7 +79,7 @@ export interface ScanOptions {
 
 // ---- Internal contract between the value detectors (values.ts, dictionary.ts) and the walkers ----
 
-/** One validated value in a text, with its UTF-16 offsets. */
+/** One validated value, with its byte offsets in the scanned UTF-8 bytes (UTF-16 offsets from the string form `findValues`). */
 export interface ValueHit {
   type: import('../domain.ts').ValueType;
   start: number;

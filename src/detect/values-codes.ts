@@ -1,8 +1,9 @@
 /**
  * Validators for the alphanumeric codes: USCC (GB 32100-2015), HKID (MOD 11), and the shapes of
  * the weak formats (passports, permits, plates) that only count with a field name or hotword
- * beside them (CLARIFICATIONS 2). All work on char codes of `s[a, b)`.
+ * beside them (CLARIFICATIONS 2). All work on the bytes of `s[a, b)`.
  */
+import { asciiOf, threeByteAt } from './utf8.ts';
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -20,7 +21,7 @@ for (let v = 0; v < usccCharset.length; v++) usccValue[usccCharset.charCodeAt(v)
 const usccWeights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /** Registration-authority code (first char) and the organisation-type codes it issues (second char). */
-const usccAuthorities: Record<string, string> = {
+const usccAuthorityTypes: Record<string, string> = {
   '1': '1239', // 机构编制
   '2': '19', // 外交
   '3': '123459', // 司法行政
@@ -35,6 +36,12 @@ const usccAuthorities: Record<string, string> = {
   Y: '1', // 其他
 };
 
+/** Bit `type - 48` set in the entry of an authority's char code: the pair is one the standard issues. */
+const usccAuthorities = new Int32Array(128);
+for (const [authority, types] of Object.entries(usccAuthorityTypes)) {
+  for (const type of types) usccAuthorities[authority.charCodeAt(0)]! |= 1 << (type.charCodeAt(0) - 48);
+}
+
 export type UsccVerdict = 'valid' | 'suspect' | null;
 
 /**
@@ -42,15 +49,16 @@ export type UsccVerdict = 'valid' | 'suspect' | null;
  * real province prefix, charset, and the mod-31 check character. Early Fujian pilot codes
  * (`9135…M…`) fail the check yet are legal (REGULATION.md §5): reported as suspect, not dropped.
  */
-export function usccVerdict(s: string, a: number, isProvince: (twoDigits: number) => boolean): UsccVerdict {
-  const types = usccAuthorities[s[a] ?? ''];
-  if (types === undefined || !types.includes(s[a + 1] ?? '')) return null;
-  for (let k = 2; k < 8; k++) if (!isDigitCode(s.charCodeAt(a + k))) return null;
-  if (!isProvince((s.charCodeAt(a + 2) - 48) * 10 + s.charCodeAt(a + 3) - 48)) return null;
+export function usccVerdict(s: Buffer, a: number, isProvince: (twoDigits: number) => boolean): UsccVerdict {
+  const authority = s[a]!;
+  const type = s[a + 1]! - 48;
+  if (authority >= 128 || type < 0 || type > 9 || (usccAuthorities[authority]! & (1 << type)) === 0) return null;
+  for (let k = 2; k < 8; k++) if (!isDigitCode(s[a + k]!)) return null;
+  if (!isProvince((s[a + 2]! - 48) * 10 + s[a + 3]! - 48)) return null;
   let sum = 0;
   let charsetOk = true;
   for (let k = 0; k < 17; k++) {
-    const c = s.charCodeAt(a + k);
+    const c = s[a + k]!;
     const v = c < 128 ? (usccValue[c] ?? -1) : -1;
     if (v < 0) {
       charsetOk = false;
@@ -58,15 +66,15 @@ export function usccVerdict(s: string, a: number, isProvince: (twoDigits: number
     }
     sum += v * (usccWeights[k] ?? 0);
   }
-  const last = s.charCodeAt(a + 17);
+  const last = s[a + 17]!;
   if (charsetOk && last < 128 && usccValue[last] === (31 - (sum % 31)) % 31) return 'valid';
   return isEarlyFujianShape(s, a) ? 'suspect' : null;
 }
 
-function isEarlyFujianShape(s: string, a: number): boolean {
-  if (!s.startsWith('9135', a) || s.charCodeAt(a + 8) !== 77 /* M */) return false;
+function isEarlyFujianShape(s: Buffer, a: number): boolean {
+  if (s[a] !== 57 || s[a + 1] !== 49 || s[a + 2] !== 51 || s[a + 3] !== 53 /* 9135 */ || s[a + 8] !== 77 /* M */) return false;
   for (let k = 9; k < 18; k++) {
-    const c = s.charCodeAt(a + k);
+    const c = s[a + k]!;
     if (!isDigitCode(c) && !isUpperCode(c)) return false;
   }
   return true;
@@ -77,11 +85,11 @@ function isEarlyFujianShape(s: string, a: number): boolean {
  * letters (A=10…Z=35, a missing first letter counts 36) and digits; the check makes the sum
  * divisible by 11. `letters` is 1 or 2; `check` is the char code of the check character.
  */
-export function validHkid(s: string, a: number, letters: number, check: number): boolean {
+export function validHkid(s: Buffer, a: number, letters: number, check: number): boolean {
   let sum = letters === 1 ? 36 * 9 : 0;
   let weight = letters === 1 ? 8 : 9;
   for (let k = 0; k < letters + 6; k++, weight--) {
-    const c = s.charCodeAt(a + k);
+    const c = s[a + k]!;
     sum += (k < letters ? c - 55 : c - 48) * weight;
   }
   const value = check === 65 ? 10 : check - 48;
@@ -89,12 +97,12 @@ export function validHkid(s: string, a: number, letters: number, check: number):
 }
 
 /** HKID identifier: letters and digits, check character in parentheses as printed on the card. */
-export function hkidIdentifier(s: string, a: number, letters: number, check: number): string {
-  return `hkid:${s.slice(a, a + letters + 6).toUpperCase()}(${String.fromCharCode(check)})`;
+export function hkidIdentifier(s: Buffer, a: number, letters: number, check: number): string {
+  return `hkid:${asciiOf(s, a, a + letters + 6).toUpperCase()}(${String.fromCharCode(check)})`;
 }
 
-function allDigits(s: string, a: number, b: number): boolean {
-  for (let i = a; i < b; i++) if (!isDigitCode(s.charCodeAt(i))) return false;
+function allDigits(s: Buffer, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isDigitCode(s[i]!)) return false;
   return true;
 }
 
@@ -104,23 +112,23 @@ function isDocLetter(c: number): boolean {
 }
 
 /** PRC passport: E + 8 digits, E + letter + 7 digits (EA…), G + 8 digits (REGULATION.md §5). */
-export function isPassportShape(s: string, a: number, b: number): boolean {
+export function isPassportShape(s: Buffer, a: number, b: number): boolean {
   if (b - a !== 9) return false;
-  const first = s.charCodeAt(a);
+  const first = s[a]!;
   if (first === 71 /* G */) return allDigits(s, a + 1, b);
   if (first !== 69 /* E */) return false;
-  return allDigits(s, a + 1, b) || (isDocLetter(s.charCodeAt(a + 1)) && allDigits(s, a + 2, b));
+  return allDigits(s, a + 1, b) || (isDocLetter(s[a + 1]!) && allDigits(s, a + 2, b));
 }
 
 /**
  * 往来港澳通行证: C + 8 digits, or C + letter + 7 digits once the C-series ran out;
  * 港澳居民来往内地通行证 (回乡证): H/M + 8 digits (card) or H/M + 10 digits (older booklets).
  */
-export function isHkMacaoPermitShape(s: string, a: number, b: number): boolean {
-  const first = s.charCodeAt(a);
+export function isHkMacaoPermitShape(s: Buffer, a: number, b: number): boolean {
+  const first = s[a]!;
   const length = b - a;
   if (first === 67 /* C */) {
-    return length === 9 && (allDigits(s, a + 1, b) || (isDocLetter(s.charCodeAt(a + 1)) && allDigits(s, a + 2, b)));
+    return length === 9 && (allDigits(s, a + 1, b) || (isDocLetter(s[a + 1]!) && allDigits(s, a + 2, b)));
   }
   if (first === 72 /* H */ || first === 77 /* M */) return (length === 9 || length === 11) && allDigits(s, a + 1, b);
   return false;
@@ -139,25 +147,33 @@ function isPlateChar(c: number): boolean {
   return isDigitCode(c) || isDocLetter(c);
 }
 
+/** Bytes of the separator a plate may carry after its authority letter (· • ・), or 0. */
+function plateDotLength(s: Buffer, i: number, end: number): number {
+  if (i + 1 < end && s[i] === 0xc2 && s[i + 1] === 0xb7) return 2;
+  const c = threeByteAt(s, i, end);
+  return c === 0x2022 || c === 0x30fb ? 3 : 0;
+}
+
 /**
- * Length of a plate starting at `s[a]` (a province char), 0 when none: province + authority letter,
- * an optional `·`, then 5 alphanumerics (ordinary) or 6 with D/F first or last (new energy).
+ * Bytes of a plate starting at `s[a]` (the three bytes of a province character), 0 when none:
+ * province + authority letter, an optional `·`, then 5 alphanumerics (ordinary) or 6 with D/F
+ * first or last (new energy).
  */
-export function plateLength(s: string, a: number, end: number): number {
-  if (a + 7 > end || !isUpperCode(s.charCodeAt(a + 1))) return 0;
-  let i = a + 2;
-  const dot = s.charCodeAt(i);
-  if (dot === 0xb7 || dot === 0x2022 || dot === 0x30fb) i++;
+export function plateLength(s: Buffer, a: number, end: number): number {
+  // The province, the letter and five characters at least.
+  if (a + 9 > end || !isUpperCode(s[a + 3]!)) return 0;
+  let i = a + 4;
+  i += plateDotLength(s, i, end);
   let n = 0;
-  while (i + n < end && n < 7 && isPlateChar(s.charCodeAt(i + n))) n++;
+  while (i + n < end && n < 7 && isPlateChar(s[i + n]!)) n++;
   if (n === 7) return 0;
   let hasDigit = false;
-  for (let k = i; k < i + n; k++) if (isDigitCode(s.charCodeAt(k))) hasDigit = true;
+  for (let k = i; k < i + n; k++) if (isDigitCode(s[k]!)) hasDigit = true;
   if (!hasDigit) return 0;
   if (n === 5) return i + 5 - a;
   if (n === 6) {
-    const first = s.charCodeAt(i);
-    const last = s.charCodeAt(i + 5);
+    const first = s[i]!;
+    const last = s[i + 5]!;
     const newEnergy = (first === 68 || first === 70) ? allDigits(s, i + 2, i + 6) : (last === 68 || last === 70) && allDigits(s, i, i + 5);
     return newEnergy ? i + 6 - a : 0;
   }

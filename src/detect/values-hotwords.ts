@@ -31,46 +31,56 @@ export const hotwordReach = 12;
 
 interface Hotword {
   word: string;
+  /** The word in UTF-8, ASCII letters lower-case. */
+  bytes: Uint8Array;
+  /** Its length in UTF-16 units. */
+  units: number;
   types: readonly ValueType[];
 }
 
-const byFirstChar = new Map<number, Hotword[]>();
+const byFirstByte = new Map<number, Hotword[]>();
 let longest = 0;
 for (const [word, types] of hotwordTable) {
-  const first = word.charCodeAt(0);
-  const list = byFirstChar.get(first) ?? [];
-  list.push({ word, types });
+  const bytes = new TextEncoder().encode(word.toLowerCase());
+  const list = byFirstByte.get(bytes[0]!) ?? [];
+  list.push({ word, bytes, units: word.length, types });
   // Longer words first, so "护照号码" is named rather than "护照".
-  list.sort((x, y) => y.word.length - x.word.length);
-  byFirstChar.set(first, list);
+  list.sort((x, y) => y.units - x.units);
+  byFirstByte.set(bytes[0]!, list);
   longest = Math.max(longest, word.length);
 }
 
-/** First chars of hotwords: most chars before a value start none, and are passed over with one load. */
-const firstChars = new Uint8Array(0x10000);
-for (const first of byFirstChar.keys()) firstChars[first] = 1;
+/** First bytes of hotwords: most characters before a value start none, and are passed over with one load. */
+const firstBytes = new Uint8Array(256);
+for (const first of byFirstByte.keys()) firstBytes[first] = 1;
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-function matchesAt(s: string, p: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) if (lower(s.charCodeAt(p + k)) !== word.charCodeAt(k)) return false;
+function matchesAt(s: Buffer, p: number, word: Uint8Array): boolean {
+  for (let k = 0; k < word.length; k++) if (lower(s[p + k]!) !== word[k]) return false;
   return true;
 }
 
-/** The nearest hotword for `type` ending within `hotwordReach` before `valueStart`, or null. */
-export function hotwordBefore(s: string, valueStart: number, lowest: number, type: ValueType): string | null {
-  const floor = Math.max(lowest, valueStart - hotwordReach - longest);
-  for (let p = valueStart - 1; p >= floor; p--) {
-    const c = lower(s.charCodeAt(p));
-    if (firstChars[c] === 0) continue;
-    const candidates = byFirstChar.get(c);
+/** The nearest hotword for `type` ending within `hotwordReach` units before `valueStart`, or null. */
+export function hotwordBefore(s: Buffer, valueStart: number, lowest: number, type: ValueType): string | null {
+  const reach = hotwordReach + longest;
+  // UTF-16 units from p to the value, counted as p walks back over whole characters.
+  let units = 0;
+  for (let p = valueStart - 1; p >= lowest; p--) {
+    const b = s[p]!;
+    if ((b & 0xc0) === 0x80) continue;
+    units += b >= 0xf0 ? 2 : 1;
+    if (units > reach) break;
+    const c = lower(b);
+    if (firstBytes[c] === 0) continue;
+    const candidates = byFirstByte.get(c);
     if (candidates === undefined) continue;
     for (const hotword of candidates) {
-      const wordEnd = p + hotword.word.length;
-      if (wordEnd > valueStart || valueStart - wordEnd > hotwordReach) continue;
-      if (hotword.types.includes(type) && matchesAt(s, p, hotword.word)) return hotword.word;
+      const gap = units - hotword.units;
+      if (gap < 0 || gap > hotwordReach || p + hotword.bytes.length > valueStart) continue;
+      if (hotword.types.includes(type) && matchesAt(s, p, hotword.bytes)) return hotword.word;
     }
   }
   return null;

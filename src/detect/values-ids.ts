@@ -1,21 +1,22 @@
 /**
- * Validators for the numeric identifiers (REGULATION.md §5). Each works on char codes of
+ * Validators for the numeric identifiers (REGULATION.md §5). Each works on the bytes of
  * `s[a, b)`, so the scanner validates a candidate inside the body without copying it; a string
  * is built only for a value that validates (its normalised identifier).
  */
+import { asciiOf } from './utf8.ts';
 
 const ZERO = 48;
 
-function digitAt(s: string, i: number): number {
-  return s.charCodeAt(i) - ZERO;
+function digitAt(s: Buffer, i: number): number {
+  return s[i]! - ZERO;
 }
 
 /** Two digits as a number (callers have checked they are digits). */
-function num2(s: string, i: number): number {
+function num2(s: Buffer, i: number): number {
   return digitAt(s, i) * 10 + digitAt(s, i + 1);
 }
 
-function num4(s: string, i: number): number {
+function num4(s: Buffer, i: number): number {
   return num2(s, i) * 100 + num2(s, i + 2);
 }
 
@@ -65,16 +66,14 @@ const idCheckChars = '10X98765432';
 /** Char codes of the check characters by sum mod 11. */
 const idCheckCodes = new Uint8Array([...idCheckChars].map((ch) => ch.charCodeAt(0)));
 
-function residentIdCheckCode(s: string, a: number): number {
+function residentIdCheckCode(s: Buffer, a: number): number {
   let sum = 0;
-  for (let k = 0; k < 17; k++) sum += (s.charCodeAt(a + k) - ZERO) * (idWeights[k] as number);
-  return idCheckCodes[sum % 11] as number;
+  for (let k = 0; k < 17; k++) sum += (s[a + k]! - ZERO) * idWeights[k]!;
+  return idCheckCodes[sum % 11]!;
 }
 
-/** The GB 11643 check character of 17 digits at `s[a, a+17)`. */
-export function residentIdCheck(s: string, a: number): string {
-  return String.fromCharCode(residentIdCheckCode(s, a));
-}
+/** A legacy number widened to 18 characters: its own buffer, since the identifier is made from it. */
+const widened = Buffer.alloc(18);
 
 export interface ResidentId {
   /** Normalised 18-character number, check character upper-case. */
@@ -94,27 +93,31 @@ function birthDate(year: number, month: number, day: number, todayYmd: number): 
  * An 18-character resident ID (GB 11643-1999) at `s[a, a+18)`: 17 digits, check char, a real
  * province prefix, a real birth date not in the future. Callers have checked the 17 digits.
  */
-export function validResidentId18(s: string, a: number, todayYmd: number): ResidentId | null {
+export function validResidentId18(s: Buffer, a: number, todayYmd: number): ResidentId | null {
   if (!isProvincePrefix(num2(s, a))) return null;
   const birth = birthDate(num4(s, a + 6), num2(s, a + 10), num2(s, a + 12), todayYmd);
   if (birth === 0) return null;
-  const last = s.charCodeAt(a + 17);
+  const last = s[a + 17]!;
   const upper = last === 120 ? 88 : last; // x → X
   if (upper !== residentIdCheckCode(s, a)) return null;
-  const id = upper === last ? s.slice(a, a + 18) : s.slice(a, a + 17) + 'X';
+  const id = upper === last ? asciiOf(s, a, a + 18) : asciiOf(s, a, a + 17) + 'X';
   return { id, birth };
 }
 
 /** A legacy 15-digit ID (GB 11643-1989: YYMMDD of the 1900s, no check digit), normalised to 18. */
-export function validResidentId15(s: string, a: number, todayYmd: number): ResidentId | null {
+export function validResidentId15(s: Buffer, a: number, todayYmd: number): ResidentId | null {
   if (!isProvincePrefix(num2(s, a))) return null;
   // IMEIs are 15 digits too, Luhn-valid, and most start with 35 (Fujian's prefix): such a number
   // is taken for a device, at the cost of one legacy Fujian ID in ten (legacy IDs have no check).
   if (num2(s, a) === 35 && luhn(s, a, a + 15)) return null;
   const birth = birthDate(1900 + num2(s, a + 6), num2(s, a + 8), num2(s, a + 10), todayYmd);
   if (birth === 0) return null;
-  const body = s.slice(a, a + 6) + '19' + s.slice(a + 6, a + 15);
-  return { id: body + residentIdCheck(body, 0), birth };
+  s.copy(widened, 0, a, a + 6);
+  widened[6] = 49; // 1
+  widened[7] = 57; // 9
+  s.copy(widened, 8, a + 6, a + 15);
+  widened[17] = residentIdCheckCode(widened, 0);
+  return { id: asciiOf(widened, 0, 18), birth };
 }
 
 /** Under 14 on the scan date (PIPL Art. 28: minors' information is sensitive). */
@@ -123,14 +126,14 @@ export function isUnder14(birthYmd: number, todayYmd: number): boolean {
 }
 
 /** A mainland mobile number: 11 digits 1[3-9]… (REGULATION.md §5: carrier tables only for confidence). */
-export function isMobile(s: string, a: number): boolean {
-  if (s.charCodeAt(a) !== 49) return false;
-  const second = s.charCodeAt(a + 1);
+export function isMobile(s: Buffer, a: number): boolean {
+  if (s[a] !== 49) return false;
+  const second = s[a + 1]!;
   return second >= 51 && second <= 57;
 }
 
 /** Luhn mod 10 over the digits of `s[a, b)`. */
-export function luhn(s: string, a: number, b: number): boolean {
+export function luhn(s: Buffer, a: number, b: number): boolean {
   let sum = 0;
   let double = false;
   for (let i = b - 1; i >= a; i--) {
@@ -180,7 +183,7 @@ const iinRanges: IinRange[] = [
   { low: 601382, high: 601382, digits: 6, minLength: 16, maxLength: 19, network: 'Bank of China debit' },
 ];
 
-function leadingNumber(s: string, a: number, digits: number): number {
+function leadingNumber(s: Buffer, a: number, digits: number): number {
   let n = 0;
   for (let k = 0; k < digits; k++) n = n * 10 + digitAt(s, a + k);
   return n;
@@ -194,7 +197,7 @@ for (const range of iinRanges) {
 }
 
 /** The network of a payment card number at `s[a, b)` (digits only), or null. */
-export function cardNetwork(s: string, a: number, b: number): string | null {
+export function cardNetwork(s: Buffer, a: number, b: number): string | null {
   const length = b - a;
   if (length < 14 || length > 19) return null;
   for (const range of rangesByFirstDigit[digitAt(s, a)] ?? []) {

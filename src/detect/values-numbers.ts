@@ -8,11 +8,14 @@ import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, 
 import { usccVerdict } from './values-codes.ts';
 import { isAlnum, isDigit } from './values-net.ts';
 import { push, state, today, weakVouch } from './values-state.ts';
+import { asciiOf } from './utf8.ts';
 
 /** Group boundaries of the current grouped number: at most 6 groups (4-4-4-4-3 plus a country code). */
 const maxGroups = 6;
 const groupEnds = new Int32Array(maxGroups + 1);
 const groupTotals = new Int32Array(maxGroups + 1);
+/** The digits of a grouped number without their separators (at most 6 groups of 12). */
+const joined = Buffer.alloc(maxGroups * 12 + 1);
 
 function isX(c: number): boolean {
   return (c | 32) === 120;
@@ -22,23 +25,23 @@ function isX(c: number): boolean {
  * The digit run `text[i, j)` (after a `+` at `plusAt`, or -1). Returns where scanning resumes.
  */
 export function scanNumber(i: number, j: number, plusAt: number): number {
-  const { text, end } = state;
+  const { src, end } = state;
   const spanStart = plusAt >= 0 ? plusAt : i;
   if (j + 1 < end) {
-    const sep = text.charCodeAt(j);
-    if ((sep === 32 || sep === 45) && isDigit(text.charCodeAt(j + 1))) {
+    const sep = src[j]!;
+    if ((sep === 32 || sep === 45) && isDigit(src[j + 1]!)) {
       const e = scanGrouped(i, j, spanStart, plusAt >= 0);
       if (e > 0) return e;
     }
   }
   let valueEnd = j;
-  if (j - i === 17 && j < end && isX(text.charCodeAt(j))) valueEnd = j + 1;
-  if (valueEnd < end && isAlnum(text.charCodeAt(valueEnd))) {
+  if (j - i === 17 && j < end && isX(src[j]!)) valueEnd = j + 1;
+  if (valueEnd < end && isAlnum(src[valueEnd]!)) {
     // Glued to letters (+86138…abc): one token, no value.
-    while (valueEnd < end && isAlnum(text.charCodeAt(valueEnd))) valueEnd++;
+    while (valueEnd < end && isAlnum(src[valueEnd]!)) valueEnd++;
     return valueEnd;
   }
-  validateNumber(text, i, valueEnd, spanStart, valueEnd, plusAt >= 0, false);
+  validateNumber(src, i, valueEnd, spanStart, valueEnd, plusAt >= 0, false);
   return valueEnd;
 }
 
@@ -48,18 +51,18 @@ export function scanNumber(i: number, j: number, plusAt: number): number {
  * found, or -1 (the caller then validates the first run alone).
  */
 function scanGrouped(i: number, j: number, spanStart: number, plus: boolean): number {
-  const { text, end } = state;
+  const { src, end } = state;
   let groups = 1;
   groupEnds[1] = j;
   groupTotals[1] = j - i;
   let k = j;
   while (groups < maxGroups && k + 1 < end) {
-    const sep = text.charCodeAt(k);
-    if ((sep !== 32 && sep !== 45) || !isDigit(text.charCodeAt(k + 1))) break;
+    const sep = src[k]!;
+    if ((sep !== 32 && sep !== 45) || !isDigit(src[k + 1]!)) break;
     let m = k + 1;
-    while (m < end && m - k <= 12 && isDigit(text.charCodeAt(m))) m++;
+    while (m < end && m - k <= 12 && isDigit(src[m]!)) m++;
     const length = m - k - 1;
-    if (length > 11 || (m < end && isAlnum(text.charCodeAt(m)) && !(isX(text.charCodeAt(m)) && (groupTotals[groups] ?? 0) + length === 17))) break;
+    if (length > 11 || (m < end && isAlnum(src[m]!) && !(isX(src[m]!) && (groupTotals[groups] ?? 0) + length === 17))) break;
     groups++;
     groupEnds[groups] = m;
     groupTotals[groups] = (groupTotals[groups - 1] ?? 0) + length;
@@ -68,17 +71,21 @@ function scanGrouped(i: number, j: number, spanStart: number, plus: boolean): nu
   for (let g = groups; g >= 2; g--) {
     const total = groupTotals[g] ?? 0;
     let valueEnd = groupEnds[g] ?? 0;
-    const withX = total === 17 && valueEnd < end && isX(text.charCodeAt(valueEnd));
+    const withX = total === 17 && valueEnd < end && isX(src[valueEnd]!);
     if (withX) valueEnd++;
     if (!isCandidateLength(withX ? 18 : total, plus)) continue;
-    let digits = '';
+    let length = 0;
     for (let p = i; p < valueEnd; p++) {
-      const c = text.charCodeAt(p);
-      if (c !== 32 && c !== 45) digits += text.charAt(p);
+      const c = src[p]!;
+      if (c !== 32 && c !== 45) joined[length++] = c;
     }
-    if (validateNumber(digits, 0, digits.length, spanStart, valueEnd, plus, true)) return valueEnd;
+    if (validateNumber(joined, 0, length, spanStart, valueEnd, plus, true)) return valueEnd;
   }
   return -1;
+}
+
+function startsWith86(s: Buffer, a: number): boolean {
+  return s[a] === 56 && s[a + 1] === 54;
 }
 
 function isCandidateLength(length: number, plus: boolean): boolean {
@@ -90,19 +97,19 @@ function isCandidateLength(length: number, plus: boolean): boolean {
  * Validates the number `s[a, b)` (digits, or 17 digits and X) whose span in the text is
  * `[spanStart, spanEnd)`. Pushes the hit and returns true when it is one.
  */
-function validateNumber(s: string, a: number, b: number, spanStart: number, spanEnd: number, plus: boolean, grouped: boolean): boolean {
+function validateNumber(s: Buffer, a: number, b: number, spanStart: number, spanEnd: number, plus: boolean, grouped: boolean): boolean {
   const length = b - a;
-  if (plus || (length >= 13 && s.startsWith('00', a))) return validateInternational(s, plus ? a : a + 2, b, spanStart, spanEnd);
+  if (plus || (length >= 13 && s[a] === 48 && s[a + 1] === 48)) return validateInternational(s, plus ? a : a + 2, b, spanStart, spanEnd);
   if (length === 11) {
     if (!isMobile(s, a)) return false;
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a, b)}`, 'mobile number 1[3-9]');
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a, b)}`, 'mobile number 1[3-9]');
     return true;
   }
-  if (length === 13 && s.startsWith('86', a) && isMobile(s, a + 2)) {
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a + 2, b)}`, 'mobile number 1[3-9]');
+  if (length === 13 && startsWith86(s, a) && isMobile(s, a + 2)) {
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a + 2, b)}`, 'mobile number 1[3-9]');
     return true;
   }
-  if ((length === 18 || length === 15) && isProvincePrefix((s.charCodeAt(a) - 48) * 10 + s.charCodeAt(a + 1) - 48)) {
+  if ((length === 18 || length === 15) && isProvincePrefix((s[a]! - 48) * 10 + s[a + 1]! - 48)) {
     const day = today();
     const id = length === 18 ? validResidentId18(s, a, day) : validResidentId15(s, a, day);
     if (id !== null) {
@@ -111,11 +118,11 @@ function validateNumber(s: string, a: number, b: number, spanStart: number, span
       return true;
     }
   }
-  const withX = isX(s.charCodeAt(b - 1));
+  const withX = isX(s[b - 1]!);
   if (!withX && length >= 14 && length <= 19) {
     const network = cardNetwork(s, a, b);
     if (network !== null) {
-      push('bank_card', spanStart, spanEnd, `bank_card:${s.slice(a, b)}`, `Luhn + IIN ${network}`);
+      push('bank_card', spanStart, spanEnd, `bank_card:${asciiOf(s, a, b)}`, `Luhn + IIN ${network}`);
       return true;
     }
   }
@@ -130,36 +137,37 @@ function validateNumber(s: string, a: number, b: number, spanStart: number, span
 }
 
 /** After +86 / 0086, +852 / 00852, +853 / 00853 (`a` is past the + or 00). */
-function validateInternational(s: string, a: number, b: number, spanStart: number, spanEnd: number): boolean {
+function validateInternational(s: Buffer, a: number, b: number, spanStart: number, spanEnd: number): boolean {
   const length = b - a;
-  if (length === 13 && s.startsWith('86', a) && isMobile(s, a + 2)) {
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${s.slice(a + 2, b)}`, 'mobile number +86 1[3-9]');
+  if (length === 13 && startsWith86(s, a) && isMobile(s, a + 2)) {
+    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a + 2, b)}`, 'mobile number +86 1[3-9]');
     return true;
   }
   if (length !== 11) return false;
-  const first = s.charCodeAt(a + 3);
+  const first = s[a + 3]!;
   // Hong Kong numbers of 8 digits start 4–9 (2 and 3 are fixed lines); Macao mobiles start 6.
-  const hk = s.startsWith('852', a) && first >= 52 && first <= 57;
-  const mo = s.startsWith('853', a) && first === 54;
+  const area = s[a] === 56 && s[a + 1] === 53 ? s[a + 2] : -1; // 85x
+  const hk = area === 50 && first >= 52 && first <= 57;
+  const mo = area === 51 && first === 54;
   if (!hk && !mo) return false;
-  push('hk_mo_phone', spanStart, spanEnd, `hk_mo_phone:+${s.slice(a, b)}`, hk ? 'Hong Kong number +852' : 'Macao number +853');
+  push('hk_mo_phone', spanStart, spanEnd, `hk_mo_phone:+${asciiOf(s, a, b)}`, hk ? 'Hong Kong number +852' : 'Macao number +853');
   return true;
 }
 
 /** 8 digits: a Taiwan permit under a field name or hotword; under a phone field, a Hong Kong / Macao number. */
-function validateEightDigits(s: string, a: number, b: number, spanStart: number): boolean {
+function validateEightDigits(s: Buffer, a: number, b: number, spanStart: number): boolean {
   const why = weakVouch('tw_permit', spanStart);
   if (why !== null) {
-    push('tw_permit', spanStart, b, `tw_permit:${s.slice(a, b)}`, why);
+    push('tw_permit', spanStart, b, `tw_permit:${asciiOf(s, a, b)}`, why);
     return true;
   }
   const hint = state.hint;
-  const first = s.charCodeAt(a);
+  const first = s[a]!;
   // Only as the whole value: the 8 digits of 0591-87654321 are a mainland landline's.
   const whole = isWholeValue(spanStart, b);
   if (whole && (hint?.valueType === 'cn_mobile' || hint?.valueType === 'hk_mo_phone') && first >= 52 && first <= 57) {
     // Without its country code the number cannot say whether it is +852 or +853.
-    push('hk_mo_phone', spanStart, b, `hk_mo_phone:${s.slice(a, b)}`, `field ${hint.entry}`);
+    push('hk_mo_phone', spanStart, b, `hk_mo_phone:${asciiOf(s, a, b)}`, `field ${hint.entry}`);
     return true;
   }
   return false;
@@ -167,8 +175,8 @@ function validateEightDigits(s: string, a: number, b: number, spanStart: number)
 
 /** True when only blanks surround `[a, b)` in the scanned range. */
 function isWholeValue(a: number, b: number): boolean {
-  const { text, start, end } = state;
-  for (let k = start; k < a; k++) if (text.charCodeAt(k) !== 32) return false;
-  for (let k = b; k < end; k++) if (text.charCodeAt(k) !== 32) return false;
+  const { src, start, end } = state;
+  for (let k = start; k < a; k++) if (src[k] !== 32) return false;
+  for (let k = b; k < end; k++) if (src[k] !== 32) return false;
   return true;
 }

@@ -8,7 +8,8 @@ import { hotwordBefore } from './values-hotwords.ts';
 import { shanghaiYmd } from './values-ids.ts';
 
 export interface ScanState {
-  text: string;
+  /** UTF-8 bytes being scanned; offsets everywhere are byte offsets into it. */
+  src: Buffer;
   start: number;
   end: number;
   hint: FieldMeaning | null;
@@ -19,7 +20,7 @@ export interface ScanState {
   first: number;
 }
 
-export const state: ScanState = { text: '', start: 0, end: 0, hint: null, at: new Date(0), out: [], first: 0 };
+export const state: ScanState = { src: Buffer.alloc(0), start: 0, end: 0, hint: null, at: new Date(0), out: [], first: 0 };
 
 /** The scan date as yyyymmdd in China Standard Time, computed only when an ID needs it (cached). */
 export function today(): number {
@@ -36,6 +37,6 @@ export function push(type: ValueType, start: number, end: number, identifier: st
 export function weakVouch(type: ValueType, valueStart: number): string | null {
   const hint = state.hint;
   if (hint !== null && hint.valueType === type) return `field ${hint.entry}`;
-  const word = hotwordBefore(state.text, valueStart, state.start, type);
+  const word = hotwordBefore(state.src, valueStart, state.start, type);
   return word === null ? null : `hotword ${word}`;
 }

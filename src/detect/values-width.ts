@@ -1,55 +1,86 @@
 /**
  * Full-width forms (１３８１２３４５６７８, ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ), as Chinese input methods type
- * them. Each full-width ASCII variant is one UTF-16 unit, like the ASCII char it stands for, so a
- * run is folded into a copy of the same length, scanned, and the hits keep their offsets: writing
- * a number full-width is no way around inspection.
+ * them. A run is folded into an ASCII copy, scanned, and the hits are mapped back to the bytes of
+ * the run: writing a number full-width is no way around inspection.
  */
 import type { ValueHit } from './types.ts';
 import { state } from './values-state.ts';
+import { threeByteAt } from './utf8.ts';
 
-type Scan = (text: string, start: number, end: number, hint: import('./types.ts').FieldMeaning | null, at: Date, out: ValueHit[]) => void;
+type Scan = (src: Buffer, start: number, end: number, hint: import('./types.ts').FieldMeaning | null, at: Date, out: ValueHit[]) => void;
 
 /** Full-width digits, letters and ＠: the chars that start a folded run (not the common ，：（）). */
 export function startsFullWidthRun(c: number): boolean {
   return (c >= 0xff10 && c <= 0xff19) || (c >= 0xff20 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a);
 }
 
-function continuesRun(c: number): boolean {
-  // Full-width ASCII variants but the Chinese comma, colon and semicolon, which end a value; ASCII; spaces.
-  return (c >= 0xff01 && c <= 0xff5e && c !== 0xff0c && c !== 0xff1a && c !== 0xff1b) || (c >= 0x20 && c <= 0x7e) || c === 0x3000;
+/**
+ * The ASCII char a run continues with at `i`, or -1 where the run ends. Full-width ASCII variants
+ * but the Chinese comma, colon and semicolon (which end a value), ASCII, and ideographic spaces.
+ */
+function foldedAt(s: Buffer, i: number, end: number): number {
+  const c = s[i]!;
+  if (c < 0x80) return c >= 0x20 && c <= 0x7e ? c : -1;
+  const wide = threeByteAt(s, i, end);
+  if (wide === 0x3000) return 32;
+  if (wide >= 0xff01 && wide <= 0xff5e && wide !== 0xff0c && wide !== 0xff1a && wide !== 0xff1b) return wide - 0xfee0;
+  return -1;
 }
 
-function fold(c: number): number {
-  if (c >= 0xff01 && c <= 0xff5e) return c - 0xfee0;
-  return c === 0x3000 ? 32 : c;
+/** ＋ or － (three bytes each) just before `i`. */
+function signBefore(s: Buffer, i: number, lowest: number): boolean {
+  if (i - 3 < lowest) return false;
+  const c = threeByteAt(s, i - 3, i);
+  return c === 0xff0b || c === 0xff0d;
 }
 
-/** How much text before a run is kept in the copy, so hotwords (护照号码：) still precede the value. */
+/** How much text before a run (UTF-16 units) is kept in the copy, so hotwords (护照号码：) still precede the value. */
 const context = 24;
 let nested = false;
 
-/** Scans the full-width run at `i`; returns where the outer pass resumes (i + 1 when nested). */
+/** Scans the full-width run at `i`; returns where the outer pass resumes (past the char when nested). */
 export function scanFullWidth(i: number, scan: Scan): number {
-  if (nested) return i + 1;
-  const { text, start, end, hint, at, out, first } = state;
+  if (nested) return i + 3;
+  const { src, start, end, hint, at, out, first } = state;
   let runStart = i;
   // A leading ＋ or － belongs to the number (＋８６ …).
-  while (runStart > start && (text.charCodeAt(runStart - 1) === 0xff0b || text.charCodeAt(runStart - 1) === 0xff0d)) runStart--;
-  let runEnd = i + 1;
-  while (runEnd < end && continuesRun(text.charCodeAt(runEnd))) runEnd++;
+  while (signBefore(src, runStart, start)) runStart -= 3;
+  let runEnd = i;
+  let chars = 0;
+  while (runEnd < end && foldedAt(src, runEnd, end) >= 0) {
+    runEnd += src[runEnd]! < 0x80 ? 1 : 3;
+    chars++;
+  }
+  chars += (i - runStart) / 3;
   // Shorter than the shortest value (a@b.cn), a run is skipped without a copy, unless a field
   // hint may make a token of it.
-  if (runEnd - runStart < 6 && hint === null) return runEnd;
-  const windowStart = Math.max(start, runStart - context);
-  let folded = text.slice(windowStart, runStart);
-  for (let k = runStart; k < runEnd; k++) folded += String.fromCharCode(fold(text.charCodeAt(k)));
+  if (chars < 6 && hint === null) return runEnd;
+  let windowStart = runStart;
+  for (let units = 0; windowStart > start && units < context; ) {
+    windowStart--;
+    const b = src[windowStart]!;
+    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
+  }
+  // The copy: the context's bytes as they are, then the run folded to ASCII; `origin` maps each
+  // byte of the copy (and its end) to the body.
+  const contextBytes = runStart - windowStart;
+  const folded = Buffer.allocUnsafe(contextBytes + chars);
+  const origin = new Int32Array(contextBytes + chars + 1);
+  src.copy(folded, 0, windowStart, runStart);
+  for (let k = 0; k < contextBytes; k++) origin[k] = windowStart + k;
+  let n = contextBytes;
+  for (let k = runStart; k < runEnd; k += src[k]! < 0x80 ? 1 : 3) {
+    origin[n] = k;
+    folded[n++] = foldedAt(src, k, runEnd);
+  }
+  origin[n] = runEnd;
   const inner: ValueHit[] = [];
   nested = true;
   try {
-    scan(folded, 0, folded.length, hint, at, inner);
+    scan(folded, 0, n, hint, at, inner);
   } finally {
     nested = false;
-    state.text = text;
+    state.src = src;
     state.start = start;
     state.end = end;
     state.hint = hint;
@@ -57,11 +88,10 @@ export function scanFullWidth(i: number, scan: Scan): number {
     state.out = out;
     state.first = first;
   }
-  const offset = runStart - windowStart;
   for (const hit of inner) {
-    if (hit.start < offset) continue; // the context was scanned already by the outer pass
-    hit.start += windowStart;
-    hit.end += windowStart;
+    if (hit.start < contextBytes) continue; // the context was scanned already by the outer pass
+    hit.start = origin[hit.start]!;
+    hit.end = origin[hit.end]!;
     out.push(hit);
   }
   return runEnd;

@@ -1,5 +1,5 @@
 /**
- * Value detectors (DESIGN.md §4, issue 2 point 1): one left-to-right pass over the char codes of
+ * Value detectors (DESIGN.md §4, issue 2 point 1): one left-to-right pass over the UTF-8 bytes of
  * a text, classifying runs — digit runs with separators, alphanumeric runs, `@` for e-mail, `:`
  * and `.` for IP addresses, CJK province characters for plates — and validating a candidate only
  * when its shape and length fit. No regular expression, no rescans, no allocation for text that
@@ -15,6 +15,7 @@ import { scanNumber } from './values-numbers.ts';
 import { fieldTokenHit } from './values-token.ts';
 import { inFoldedCopy, scanFullWidth, startsFullWidthRun } from './values-width.ts';
 import { push, state, weakVouch } from './values-state.ts';
+import { asciiOf, threeByteAt, Utf16Offsets } from './utf8.ts';
 
 /** ASCII chars that can start a value: 1 letters and digits, 2 `+ - :`, 0 the rest (skipped at once). */
 const asciiKind = new Uint8Array(128);
@@ -26,9 +27,12 @@ asciiKind[43] = asciiKind[45] = asciiKind[58] = 2;
 const valueLength = new Uint8Array(64);
 for (const n of [8, 11, 13, 14, 15, 16, 17, 18, 19]) valueLength[n] = 1;
 
-/** Finds every validated value in text[start, end), appending to out. One left-to-right pass, no regex backtracking, no per-pattern rescans. */
-export function findValues(text: string, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
-  state.text = text;
+/**
+ * Finds every validated value in the UTF-8 bytes `src[start, end)`, appending to out with byte
+ * offsets. One left-to-right pass, no regex backtracking, no per-pattern rescans.
+ */
+export function scanValues(src: Buffer, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
+  state.src = src;
   state.start = start;
   state.end = end;
   state.hint = hint;
@@ -37,7 +41,7 @@ export function findValues(text: string, start: number, end: number, hint: Field
   state.first = out.length;
   let i = start;
   while (i < end) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c < 128) {
       const kind = asciiKind[c];
       if (kind === 0) {
@@ -48,34 +52,37 @@ export function findValues(text: string, start: number, end: number, hint: Field
         i = scanWord(i);
         continue;
       }
-      if (c === 43 /* + */ && i + 1 < end && isDigit(text.charCodeAt(i + 1)) && (i === start || !isAlnum(text.charCodeAt(i - 1)))) {
+      if (c === 43 /* + */ && i + 1 < end && isDigit(src[i + 1]!) && (i === start || !isAlnum(src[i - 1]!))) {
         i = scanDigitRun(i + 1, i);
         continue;
       }
-      if (c === 45 /* - */ && i + 1 < end && isDigit(text.charCodeAt(i + 1)) && (i === start || !isAlnum(text.charCodeAt(i - 1)))) {
+      if (c === 45 /* - */ && i + 1 < end && isDigit(src[i + 1]!) && (i === start || !isAlnum(src[i - 1]!))) {
         // A signed decimal (-33.8688,151.2093); anything else resumes at the digit.
         const e = scanDecimal(i, i + 1);
         i = e > 0 ? e : i + 1;
         continue;
       }
-      if (c === 58 /* : */ && i + 1 < end && text.charCodeAt(i + 1) === 58 && (i === start || !isHexOrColon(text.charCodeAt(i - 1)))) {
-        const e = ipv6End(text, i, end);
+      if (c === 58 /* : */ && i + 1 < end && src[i + 1] === 58 && (i === start || !isHexOrColon(src[i - 1]!))) {
+        const e = ipv6End(src, i, end);
         if (e > 0) {
           push('ipv6', i, e, null, 'IPv6 syntax');
           i = e;
           continue;
         }
       }
-    } else if (isPlateProvince(c)) {
-      i = scanPlate(i);
-      continue;
-    } else if (startsFullWidthRun(c)) {
-      i = scanFullWidth(i, findValues);
-      continue;
+    } else {
+      // Of the non-ASCII characters only province characters (plates) and full-width forms start a value.
+      const wide = threeByteAt(src, i, end);
+      if (wide >= 0) {
+        if (isPlateProvince(wide)) i = scanPlate(i);
+        else if (startsFullWidthRun(wide)) i = scanFullWidth(i, scanValues);
+        else i += 3;
+        continue;
+      }
     }
     i++;
   }
-  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(text, start, end, hint, out);
+  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(src, start, end, hint, out);
   state.out = idle;
   state.hint = null;
 }
@@ -83,22 +90,48 @@ export function findValues(text: string, start: number, end: number, hint: Field
 /** Between calls the state holds no caller's array (nothing pushes to it outside a call). */
 const idle: ValueHit[] = [];
 
-/** Cheap test the walkers use to skip strings that cannot hold any value (e.g. no digit, no '@', no ':' and no CJK plate char). Must never return false for a string findValues would find something in. */
-export function mayHoldValues(text: string, start: number, end: number): boolean {
-  // Without a field hint: under a hint with a value type, call findValues directly (tokens count there).
+/**
+ * Cheap test the walkers use to skip strings that cannot hold any value (e.g. no digit, no '@', no
+ * ':' and no CJK plate char). Must never return false for bytes scanValues would find something in.
+ */
+export function mayHoldValuesIn(src: Buffer, start: number, end: number): boolean {
+  // Without a field hint: under a hint with a value type, call scanValues directly (tokens count there).
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c < 128) {
       if ((c >= 48 && c <= 57) || c === 64 || c === 58) return true;
-    } else if ((c >= 0xff10 && c <= 0xff19) || c === 0xff20) {
-      return true; // full-width digits and ＠
-    } else if (isPlateProvince(c) && i + 1 < end) {
-      // A plate is a province character followed by an authority letter (闽A…); 北京 is not one.
-      const next = text.charCodeAt(i + 1);
-      if (next >= 65 && next <= 90) return true;
+      continue;
     }
+    const wide = threeByteAt(src, i, end);
+    if (wide < 0) continue;
+    if ((wide >= 0xff10 && wide <= 0xff19) || wide === 0xff20) return true; // full-width digits and ＠
+    // A plate is a province character followed by an authority letter (闽A…); 北京 is not one.
+    if (isPlateProvince(wide) && i + 3 < end && src[i + 3]! >= 65 && src[i + 3]! <= 90) return true;
+    i += 2;
   }
   return false;
+}
+
+/**
+ * findValues and mayHoldValues over a string (field names, and callers holding text): the same
+ * pass over its UTF-8 bytes, with offsets given back in UTF-16 units of the string.
+ */
+export function findValues(text: string, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
+  const before = Buffer.byteLength(text.slice(0, start));
+  const src = Buffer.from(text.slice(0, end));
+  const first = out.length;
+  scanValues(src, before, src.length, hint, at, out);
+  const offsets = new Utf16Offsets(src);
+  for (let k = first; k < out.length; k++) {
+    const hit = out[k]!;
+    hit.start = offsets.of(hit.start);
+    hit.end = offsets.of(hit.end);
+  }
+}
+
+export function mayHoldValues(text: string, start: number, end: number): boolean {
+  const src = Buffer.from(text.slice(start, end));
+  return mayHoldValuesIn(src, 0, src.length);
 }
 
 /** A `::` that starts an address is not preceded by a group (in 1::2::3 the second one is). */
@@ -109,7 +142,7 @@ function isHexOrColon(c: number): boolean {
 
 function isHexRun(a: number, b: number): boolean {
   for (let k = a; k < b; k++) {
-    const c = state.text.charCodeAt(k) | 32;
+    const c = state.src[k]! | 32;
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
@@ -117,21 +150,21 @@ function isHexRun(a: number, b: number): boolean {
 
 /** An alphanumeric run starting at `i` (not preceded by one). Returns where scanning resumes. */
 function scanWord(i: number): number {
-  const { text, end } = state;
+  const { src, end } = state;
   let j = i;
   let letters = 0;
   while (j < end) {
-    const c = text.charCodeAt(j);
+    const c = src[j]!;
     if (c >= 48 && c <= 57) j++;
     else if (((c | 32) >= 97 && (c | 32) <= 122)) {
       letters++;
       j++;
     } else break;
   }
-  const next = j < end ? text.charCodeAt(j) : -1;
+  const next = j < end ? src[j]! : -1;
   if (next === 64 /* @ */) return scanEmail(j);
-  if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && (i === state.start || text.charCodeAt(i - 1) !== 58)) {
-    const e = ipv6End(text, i, end);
+  if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && (i === state.start || src[i - 1] !== 58)) {
+    const e = ipv6End(src, i, end);
     if (e > 0) {
       push('ipv6', i, e, null, 'IPv6 syntax');
       return e;
@@ -143,35 +176,35 @@ function scanWord(i: number): number {
     if (next !== 46 && next !== 32 && next !== 45 && valueLength[j - i] !== 1) return j;
     return scanDigitRun(i, -1, j);
   }
-  if (j - i === 18 && letters === 1 && (text.charCodeAt(j - 1) | 32) === 120 /* x */) return scanDigitRun(i, -1);
+  if (j - i === 18 && letters === 1 && (src[j - 1]! | 32) === 120 /* x */) return scanDigitRun(i, -1);
   scanCode(i, j, letters);
   return j;
 }
 
 function scanEmail(at: number): number {
-  const { text, start, end, out } = state;
-  let local = emailLocalStart(text, at, start);
-  const domainEnd = local < 0 ? -1 : emailDomainEnd(text, at, end);
+  const { src, start, end, out } = state;
+  let local = emailLocalStart(src, at, start);
+  const domainEnd = local < 0 ? -1 : emailDomainEnd(src, at, end);
   if (domainEnd < 0) return at + 1;
   // A number in the local part (13812345678@163.com) is part of the address, not a second value.
   while (out.length > state.first && (out[out.length - 1]?.start ?? -1) >= local) out.pop();
   // A value just before it (a coordinate pair, then "-a.b@…") keeps its chars: the address starts after it.
   const previousEnd = out.length > state.first ? (out[out.length - 1]?.end ?? start) : start;
   if (previousEnd > local) {
-    local = emailLocalStart(text, at, previousEnd);
+    local = emailLocalStart(src, at, previousEnd);
     if (local < 0) return at + 1;
   }
-  push('email', local, domainEnd, `email:${text.slice(local, domainEnd).toLowerCase()}`, 'e-mail syntax');
+  push('email', local, domainEnd, `email:${asciiOf(src, local, domainEnd).toLowerCase()}`, 'e-mail syntax');
   return domainEnd;
 }
 
 /** A digit run at `i` (optionally after a `+` at `plusAt`): dotted forms first, then numbers. */
 function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
-  const { text, end } = state;
+  const { src, end } = state;
   let j = runEnd >= 0 ? runEnd : i;
-  while (j < end && isDigit(text.charCodeAt(j))) j++;
-  if (plusAt < 0 && j + 1 < end && text.charCodeAt(j) === 46 && isDigit(text.charCodeAt(j + 1))) {
-    const v4 = j - i <= 3 && (i === state.start || text.charCodeAt(i - 1) !== 46) ? ipv4End(text, i, end) : -1;
+  while (j < end && isDigit(src[j]!)) j++;
+  if (plusAt < 0 && j + 1 < end && src[j] === 46 && isDigit(src[j + 1]!)) {
+    const v4 = j - i <= 3 && (i === state.start || src[i - 1] !== 46) ? ipv4End(src, i, end) : -1;
     if (v4 > 0) {
       push('ipv4', i, v4, null, 'IPv4 syntax');
       return v4;
@@ -180,9 +213,9 @@ function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
     if (e > 0) return e;
     // An amount (13812345678.00), a version (1.2.3.4.5): skip the whole dotted number.
     let k = j;
-    while (k + 1 < end && text.charCodeAt(k) === 46 && isDigit(text.charCodeAt(k + 1))) {
+    while (k + 1 < end && src[k] === 46 && isDigit(src[k + 1]!)) {
       k++;
-      while (k < end && isDigit(text.charCodeAt(k))) k++;
+      while (k < end && isDigit(src[k]!)) k++;
     }
     return k;
   }
@@ -191,18 +224,19 @@ function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
 
 /** Geo coordinates: a `lat,lng` pair of decimals, or one decimal under a coordinate field. Returns the end or -1. */
 function scanDecimal(signAt: number, digitsAt: number): number {
-  const { text, end, hint } = state;
-  const e1 = decimalEnd(text, signAt, end);
+  const { src, end, hint } = state;
+  const e1 = decimalEnd(src, signAt, end);
   if (e1 < 0) return -1;
   const v1 = decimalOut.value;
   const p1 = decimalOut.places;
   const hinted = hint?.valueType === 'geo_coordinate';
   let k = e1;
-  while (k < end && text.charCodeAt(k) === 32) k++;
-  if (k < end && (text.charCodeAt(k) === 44 || text.charCodeAt(k) === 0xff0c)) {
-    k++;
-    while (k < end && text.charCodeAt(k) === 32) k++;
-    const e2 = k < end ? decimalEnd(text, k, end) : -1;
+  while (k < end && src[k] === 32) k++;
+  const comma = k >= end ? 0 : src[k] === 44 ? 1 : threeByteAt(src, k, end) === 0xff0c ? 3 : 0;
+  if (comma > 0) {
+    k += comma;
+    while (k < end && src[k] === 32) k++;
+    const e2 = k < end ? decimalEnd(src, k, end) : -1;
     if (e2 > 0) {
       const v2 = decimalOut.value;
       const p2 = decimalOut.places;
@@ -227,10 +261,10 @@ function scanDecimal(signAt: number, digitsAt: number): number {
 
 /** Mixed letters and digits: USCC, resident ID with X, HKID, passports and permits. */
 function scanCode(i: number, j: number, letters: number): void {
-  const { text } = state;
+  const { src } = state;
   const length = j - i;
   if (length === 18) {
-    const verdict = usccVerdict(text, i, isProvincePrefix);
+    const verdict = usccVerdict(src, i, isProvincePrefix);
     if (verdict !== null) {
       const hit = push('cn_uscc', i, j, null, verdict === 'valid' ? 'GB 32100 check character' : 'GB 32100 check fails: early Fujian code shape');
       if (verdict === 'suspect') hit.suspect = true;
@@ -239,19 +273,19 @@ function scanCode(i: number, j: number, letters: number): void {
   }
   // At most two letters and a check letter (HKID WR515170A); longer words are not document numbers.
   if (letters > 3 || length < 7 || length > 11) return;
-  const first = text.charCodeAt(i);
+  const first = src[i]!;
   if (first < 65 || first > 90) return;
-  if (isPassportShape(text, i, j)) {
+  if (isPassportShape(src, i, j)) {
     const why = weakVouch('cn_passport', i);
     if (why !== null) {
-      push('cn_passport', i, j, `cn_passport:${text.slice(i, j)}`, why);
+      push('cn_passport', i, j, `cn_passport:${asciiOf(src, i, j)}`, why);
       return;
     }
   }
-  if (isHkMacaoPermitShape(text, i, j)) {
+  if (isHkMacaoPermitShape(src, i, j)) {
     const why = weakVouch('hk_macao_permit', i);
     if (why !== null) {
-      push('hk_macao_permit', i, j, `hk_macao_permit:${text.slice(i, j)}`, why);
+      push('hk_macao_permit', i, j, `hk_macao_permit:${asciiOf(src, i, j)}`, why);
       return;
     }
   }
@@ -260,30 +294,30 @@ function scanCode(i: number, j: number, letters: number): void {
 
 /** HKID: A123456(7), A1234567, AB123456(A) — the check digit makes it confident on its own. */
 function scanHkid(i: number, j: number): void {
-  const { text, end } = state;
-  const second = text.charCodeAt(i + 1);
+  const { src, end } = state;
+  const second = src[i + 1]!;
   const letters = second >= 65 && second <= 90 ? 2 : 1;
-  for (let k = i + letters; k < i + letters + 6; k++) if (!isDigit(text.charCodeAt(k))) return;
+  for (let k = i + letters; k < i + letters + 6; k++) if (!isDigit(src[k]!)) return;
   const length = j - i;
   let check = -1;
   let hitEnd = j;
   if (length === letters + 7) {
-    check = text.charCodeAt(j - 1);
-  } else if (length === letters + 6 && j + 2 < end && text.charCodeAt(j) === 40 && text.charCodeAt(j + 2) === 41) {
-    check = text.charCodeAt(j + 1);
+    check = src[j - 1]!;
+  } else if (length === letters + 6 && j + 2 < end && src[j] === 40 && src[j + 2] === 41) {
+    check = src[j + 1]!;
     hitEnd = j + 3;
   }
   if (!(isDigit(check) || check === 65)) return;
-  if (validHkid(text, i, letters, check)) push('hkid', i, hitEnd, hkidIdentifier(text, i, letters, check), 'MOD 11 check digit');
+  if (validHkid(src, i, letters, check)) push('hkid', i, hitEnd, hkidIdentifier(src, i, letters, check), 'MOD 11 check digit');
 }
 
 /** A plate at a province character: weak, so only with a field name or hotword. */
 function scanPlate(i: number): number {
-  const { text, end } = state;
-  const length = plateLength(text, i, end);
-  if (length === 0) return i + 1;
+  const { src, end } = state;
+  const length = plateLength(src, i, end);
+  if (length === 0) return i + 3;
   const e = i + length;
-  if (e < end && isAlnum(text.charCodeAt(e))) return e;
+  if (e < end && isAlnum(src[e]!)) return e;
   const why = weakVouch('cn_plate', i);
   if (why !== null) push('cn_plate', i, e, null, why);
   return e;

@@ -1,5 +1,5 @@
 /**
- * Dispatch of a decoded text body to the walker of its kind. Used for whole bodies and for the
+ * Dispatch of a body's UTF-8 bytes to the walker of its kind. Used for whole bodies and for the
  * parts of a multipart body, so a JSON part is walked exactly like a JSON body.
  */
 import type { BodyKind } from './decode.ts';
@@ -16,46 +16,46 @@ export interface WalkOptions {
   root: string;
 }
 
-function firstNonBlank(text: string, from: number, to: number): number {
+function firstNonBlank(src: Buffer, from: number, to: number): number {
   for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
+    const c = src[i]!;
     if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c;
   }
   return -1;
 }
 
 /** What a body without a content type looks like: JSON when it starts like JSON, else text. */
-export function sniffKind(text: string): BodyKind {
-  const c = firstNonBlank(text, 0, Math.min(text.length, 1024));
+export function sniffKind(src: Buffer, from: number, to: number): BodyKind {
+  const c = firstNonBlank(src, from, Math.min(to, from + 1024));
   return c === 123 || c === 91 ? 'json' : 'text';
 }
 
-export function walkText(ctx: ScanContext, kind: BodyKind, text: string, from: number, to: number, options: WalkOptions): void {
+export function walkBytes(ctx: ScanContext, kind: BodyKind, src: Buffer, from: number, to: number, options: WalkOptions): void {
   const jsonRoot = options.root === '$' ? '$' : `${options.root}$`;
   switch (kind) {
     case 'json': {
-      const outcome = new JsonWalker(ctx, options.maxDepth).document(text, from, to, jsonRoot);
+      const outcome = new JsonWalker(ctx, options.maxDepth).document(src, from, to, jsonRoot);
       if (outcome.error !== null) {
         // Malformed JSON is not a way around inspection: the rest is read as text (issue 2, point 4).
         ctx.parseError ??= outcome.error;
         const rest = new TextWalker(ctx, options.root === '$' ? 'text' : options.root);
-        rest.piece(text, outcome.errorAt, to);
+        rest.piece(src, outcome.errorAt, to);
         rest.finish();
       }
       return;
     }
     case 'ndjson':
-      new NdjsonWalker(ctx, new JsonWalker(ctx, options.maxDepth), jsonRoot === '$' ? '$' : jsonRoot).lines(text, from, to);
+      new NdjsonWalker(ctx, new JsonWalker(ctx, options.maxDepth), jsonRoot === '$' ? '$' : jsonRoot).lines(src, from, to);
       return;
     case 'csv':
-      new CsvWalker(ctx, jsonRoot).rows(text, from, to);
+      new CsvWalker(ctx, jsonRoot).rows(src, from, to);
       return;
     case 'form':
-      walkForm(ctx, text, from, to, options.root === '$' ? 'form' : options.root);
+      walkForm(ctx, src, from, to, options.root === '$' ? 'form' : options.root);
       return;
     default: {
       const walker = new TextWalker(ctx, options.root === '$' ? 'text' : options.root);
-      walker.piece(text, from, to);
+      walker.piece(src, from, to);
       walker.finish();
     }
   }

@@ -18,16 +18,16 @@ describe('the fingerprint set of distinct identifiers', () => {
 
 describe('cutting a CSV stream at row boundaries', () => {
   it('cuts after the last newline outside quotes, carrying the quote parity', () => {
-    expect(csvCut('a,b\nc,"d\ne', 0)).toEqual({ cut: 4, parity: 1 });
-    expect(csvCut('x"\nf,g\nh', 1)).toEqual({ cut: 7, parity: 0 });
-    expect(csvCut('no newline', 0)).toEqual({ cut: -1, parity: 0 });
+    expect(csvCut(Buffer.from('a,b\nc,"d\ne'), 0)).toEqual({ cut: 4, parity: 1 });
+    expect(csvCut(Buffer.from('x"\nf,g\nh'), 1)).toEqual({ cut: 7, parity: 0 });
+    expect(csvCut(Buffer.from('no newline'), 0)).toEqual({ cut: -1, parity: 0 });
   });
 
   it('never cuts inside a quoted field', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('a', ',', '"', '\n'), { maxLength: 60 }), (chars) => {
         const text = chars.join('');
-        const { cut, parity } = csvCut(text, 0);
+        const { cut, parity } = csvCut(Buffer.from(text), 0);
         const quotes = (s: string) => s.split('"').length - 1;
         expect(parity).toBe(quotes(text) % 2);
         if (cut >= 0) {
