@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { SubjectClass } from '../domain.ts';
 import type { SubjectEvidence } from '../detect/types.ts';
 import { XborderError } from '../errors.ts';
+import { subjectHmac, type SubjectHmac } from './subject-hmac.ts';
 
 export interface SubjectKey {
   readonly secret: Buffer;
@@ -81,6 +82,18 @@ export async function loadSubjectKey({ dataDir, env }: { dataDir: string; env: N
   return subjectKeyFrom(secret, 'created', true);
 }
 
+// The pads' midstates are computed once per key, not per identifier.
+const hmacs = new WeakMap<SubjectKey, SubjectHmac>();
+
+function hmacOf(key: SubjectKey): SubjectHmac {
+  let hmac = hmacs.get(key);
+  if (!hmac) {
+    hmac = subjectHmac(key.secret);
+    hmacs.set(key, hmac);
+  }
+  return hmac;
+}
+
 /**
  * Hashes every identifier of every person once (CLARIFICATIONS 19: de-duplicate before hashing).
  * People sharing an identifier are one person: their identifiers are merged, so each hash
@@ -120,8 +133,9 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     group.sensitive ||= keyed[i]!.sensitive;
     groups.set(root, group);
   }
+  const hmac = hmacOf(key);
   for (const [identifier, index] of owner) {
-    const hash = createHmac('sha256', key.secret).update(identifier).digest('hex');
+    const hash = hmac(identifier);
     groups.get(find(index))!.hashes.push(hash);
   }
   return { subjects: [...groups.values()], unkeyed };
