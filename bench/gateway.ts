@@ -2,11 +2,17 @@
  * The gateway's cost over a bare proxy, measured in the same run on loopback (issue 5 "Speed"):
  *   (a) a bare pass-through proxy of hono + undici (same body handling and streaming as the
  *       gateway, nothing else) and (b) the gateway on the allow path, audit committed per request,
- * with 1 KB and 64 KB JSON bodies holding personal information. Prints req/s of each, the ratio
- * b/a, p50/p99 latency, and the p99 latency b adds over a at half of b's saturating load.
- * The server under test runs in its own process; autocannon and the upstream share this one.
+ * with 1 KB and 64 KB JSON bodies holding personal information (8 and 569 travellers, each with a
+ * name, a resident ID and a mobile), the same bytes to the same upstream for both. Prints req/s of
+ * each, the ratio b/a, p50/p99 latency, the server's CPU per request (every thread), and the p99
+ * latency b adds over a at half of b's saturating load.
+ * Both servers under test run at once, each in its own process; autocannon and the upstream share
+ * this one. Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
+ * round of each side counts. Every request repeats the same body, so after the first one its
+ * people are already counted: this is the steady state of a sender's recurring customers.
  *
- *   npx tsx bench/gateway.ts            (about 70 s)
+ *   npx tsx bench/gateway.ts            (about 70 s; XB_BENCH_SIZES=1024 for one size,
+ *                                        XB_BENCH_PROFILE=DIR for V8 CPU profiles of the servers)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,11 +26,14 @@ import autocannon from 'autocannon';
 const here = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const enterprise = '91350128MA8TP0101N';
-const seconds = Number(process.env.XB_BENCH_SECONDS ?? 6);
+const seconds = Number(process.env.XB_BENCH_SECONDS ?? 5);
+const halfSeconds = Math.max(3, seconds - 1);
+const rounds = Number(process.env.XB_BENCH_ROUNDS ?? 2);
 const connections = 32;
 
 // ---------------------------------------------------------------- server under test (child)
 async function serveUnderTest(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<void> {
+  process.on('message', () => process.send!(process.cpuUsage()));
   if (kind === 'bare') {
     const { Hono } = await import('hono');
     const { getRequestListener } = await import('@hono/node-server');
@@ -46,6 +55,7 @@ async function serveUnderTest(kind: 'bare' | 'gateway', upstream: string, dir: s
     });
     const server = createServer(getRequestListener(app.fetch));
     server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
+    process.on('SIGTERM', () => process.exit(0));
     return;
   }
   const pino = (await import('pino')).default;
@@ -80,8 +90,18 @@ function bodyOf(bytes: number): string {
   return JSON.stringify({ orders: travellers });
 }
 
-async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', here, '--serve', kind, upstream, dir], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+interface Server {
+  child: ChildProcess;
+  url: string;
+  /** CPU seconds (user + system, every thread) the server process has used so far. */
+  cpu(): Promise<number>;
+}
+
+async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<Server> {
+  // XB_BENCH_PROFILE=DIR writes V8 CPU profiles of each server under test into DIR/bare and
+  // DIR/gateway (one file per thread: the main thread's is the large one).
+  const profile = process.env.XB_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.XB_BENCH_PROFILE, kind)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', here, '--serve', kind, upstream, dir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], cwd: root });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -91,20 +111,26 @@ async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): P
     });
     child.once('exit', (code) => reject(new Error(`${kind} exited ${code}`)));
   });
-  return { child, url: `http://127.0.0.1:${port}` };
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (usage: { user: number; system: number }) => resolve((usage.user + usage.system) / 1e6));
+      child.send('cpu');
+    });
+  return { child, url: `http://127.0.0.1:${port}`, cpu };
 }
 
 interface Load {
   rps: number;
   p50: number;
   p99: number;
-  errors: number;
-  non2xx: number;
+  /** Server CPU per request, µs (every thread of the server process). */
+  cpuUs: number;
 }
 
-async function load(url: string, body: string, token: string, rate?: number, duration = seconds): Promise<Load> {
+async function load(server: Server, body: string, token: string, rate?: number, duration = seconds): Promise<Load> {
+  const cpuBefore = await server.cpu();
   const result = await autocannon({
-    url: `${url}/x/partner/orders`,
+    url: `${server.url}/x/partner/orders`,
     method: 'POST',
     body,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -112,14 +138,26 @@ async function load(url: string, body: string, token: string, rate?: number, dur
     duration,
     ...(rate ? { overallRate: rate } : {}),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const cpuUs = ((await server.cpu()) - cpuBefore) * 1e6 / Math.max(1, result.requests.total);
+  // A refused or failed request is not a transfer: the figures would flatter whoever failed.
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${server.url} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+async function stop(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
   await exited;
 }
+
+const best = (runs: Load[]): Load => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+const range = (values: number[], digits = 0): string => {
+  const low = Math.min(...values).toFixed(digits);
+  const high = Math.max(...values).toFixed(digits);
+  return low === high ? low : `${low}–${high}`;
+};
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'xborder-bench-'));
@@ -137,29 +175,47 @@ async function main(): Promise<void> {
   const { loadDevIssuerKey, mintDevToken } = await import('../src/gateway/index.ts');
   const token = await mintDevToken((await loadDevIssuerKey(join(dir, 'data')))!, { role: 'enterprise', sub: enterprise, ttlSeconds: 3600 });
 
-  const rows: string[] = [];
   try {
     for (const size of (process.env.XB_BENCH_SIZES ?? '1024,65536').split(',').map(Number)) {
       const body = bodyOf(size);
       const label = `${Math.round(body.length / 1024)} KB`;
       const bare = await start('bare', origin, dir);
-      await load(bare.url, body, token, undefined, 1); // warm-up
-      const a = await load(bare.url, body, token);
-      const gateway = await start('gateway', origin, dir);
-      const probe = await fetch(`${gateway.url}/x/partner/orders`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-      if (probe.headers.get('x-xborder-decision') !== 'allow') throw new Error(`the bench body is not on the allow path: ${probe.status} ${await probe.text()}`);
-      await load(gateway.url, body, token, undefined, 1);
-      const b = await load(gateway.url, body, token);
-      if (b.non2xx > 0 || b.errors > 0) throw new Error(`gateway answered ${b.non2xx} non-2xx and ${b.errors} errors`);
-      const half = Math.max(10, Math.floor(b.rps / 2));
-      const aHalf = await load(bare.url, body, token, half, Math.max(3, seconds - 2));
-      const bHalf = await load(gateway.url, body, token, half, Math.max(3, seconds - 2));
-      await stop(bare.child);
-      await stop(gateway.child);
-      rows.push(
-        `${label.padEnd(6)} bare ${a.rps.toFixed(0).padStart(6)} req/s (p50 ${a.p50} ms, p99 ${a.p99} ms) | gateway ${b.rps.toFixed(0).padStart(6)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms) | ratio b/a ${(b.rps / a.rps).toFixed(2)} | at ${half} req/s: p99 bare ${aHalf.p99} ms, gateway ${bHalf.p99} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
+      const gateway = await start('gateway', origin, dir).catch(async (error: unknown) => {
+        await stop(bare);
+        throw error;
+      });
+      const a: Load[] = [];
+      const b: Load[] = [];
+      let half = 0;
+      let aHalf: Load;
+      let bHalf: Load;
+      try {
+        const probe = await fetch(`${gateway.url}/x/partner/orders`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+        if (probe.headers.get('x-xborder-decision') !== 'allow') throw new Error(`the bench body is not on the allow path: ${probe.status} ${await probe.text()}`);
+        await load(bare, body, token, undefined, 1); // warm-up (JIT, pools)
+        await load(gateway, body, token, undefined, 1);
+        // Alternating rounds: a neighbour's burst on this shared machine then hits both sides,
+        // and the best round of each is its capacity (noise only ever takes throughput away).
+        for (let round = 0; round < rounds; round++) {
+          a.push(await load(bare, body, token));
+          b.push(await load(gateway, body, token));
+        }
+        half = Math.max(10, Math.floor(best(b).rps / 2));
+        aHalf = await load(bare, body, token, half, halfSeconds);
+        bHalf = await load(gateway, body, token, half, halfSeconds);
+      } finally {
+        await stop(bare);
+        await stop(gateway);
+      }
+      const [ab, bb] = [best(a), best(b)];
+      console.log(
+        [
+          `${label.padEnd(6)} bare ${ab.rps.toFixed(0).padStart(6)} req/s (p50 ${ab.p50} ms, p99 ${ab.p99} ms, ${ab.cpuUs.toFixed(0)} µs CPU/req)`,
+          `gateway ${bb.rps.toFixed(0).padStart(6)} req/s (p50 ${bb.p50} ms, p99 ${bb.p99} ms, ${bb.cpuUs.toFixed(0)} µs CPU/req)`,
+          `ratio b/a ${(bb.rps / ab.rps).toFixed(2)} (rounds ${range(b.map((run, i) => run.rps / a[i]!.rps), 2)})`,
+          `at ${half} req/s: p99 bare ${aHalf.p99} ms, gateway ${bHalf.p99} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
+        ].join(' | '),
       );
-      console.log(rows.at(-1));
     }
   } finally {
     upstream.close();
