@@ -3,10 +3,11 @@
  * the dialect both engines share (ON CONFLICT, RETURNING, row values); PostgreSQL gets `$n`.
  */
 import { mkdirSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { WalSync } from './wal-sync.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,8 +20,13 @@ export interface SqlDriver {
   readonly dialect: Dialect;
   /** Reads outside the writer's transaction (SQLite: a second connection, WAL lets it read while the writer commits). */
   readonly reader: SqlConn;
-  /** One transaction on the single writer connection. */
+  /** One transaction on the single writer connection; resolves once it is durable. */
   transaction<T>(fn: (tx: SqlConn) => Promise<T>): Promise<T>;
+  /**
+   * The same, but resolves as soon as COMMIT returned, so the next transaction may start while
+   * this one is made durable; `durable` settles when it is on disk (in commit order).
+   */
+  pipelined<T>(fn: (tx: SqlConn) => Promise<T>): Promise<{ result: T; durable: Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -52,9 +58,11 @@ class SqliteConn implements SqlConn {
 export interface SqliteOptions {
   /** Makes the WAL durable after COMMIT; tests inject a slow or failing one. Default: fdatasync. */
   syncWal?: (wal: FileHandle) => Promise<void>;
+  /** false for the writer thread, which only writes (reads stay on the main thread). */
+  readerConnection?: boolean;
 }
 
-export function openSqlite(file: string, { syncWal = (wal) => wal.datasync() }: SqliteOptions = {}): SqlDriver {
+export function openSqlite(file: string, { syncWal = (wal) => wal.datasync(), readerConnection = true }: SqliteOptions = {}): SqlDriver {
   mkdirSync(join(file, '..'), { recursive: true });
   const configure = (db: Database.Database, synchronous: 'NORMAL' | 'FULL'): boolean => {
     const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
@@ -70,45 +78,40 @@ export function openSqlite(file: string, { syncWal = (wal) => wal.datasync() }: 
   // the gateway before forwarding — gets FULL's guarantee, while other requests keep running
   // during the fsync instead of waiting behind it.
   const writerDb = new Database(file);
-  const readerDb = new Database(file);
+  const readerDb = readerConnection ? new Database(file) : null;
   const syncsItself = configure(writerDb, 'NORMAL');
-  configure(readerDb, 'FULL');
+  if (readerDb) configure(readerDb, 'FULL');
   const writer = new SqliteConn(writerDb);
-  const reader = new SqliteConn(readerDb);
-  const walFile = `${file}-wal`;
-  let wal: Promise<FileHandle> | null = null;
-  let broken: unknown = null;
+  const reader = readerDb ? new SqliteConn(readerDb) : writer;
+  const walSync = syncsItself ? new WalSync(`${file}-wal`, syncWal) : null;
+  const pipelined = async <T>(fn: (tx: SqlConn) => Promise<T>): Promise<{ result: T; durable: Promise<void> }> => {
+    // A failed fsync leaves committed but undurable rows behind: nothing more may be written.
+    const failure = walSync?.failure;
+    if (failure) throw failure;
+    writerDb.exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = await fn(writer);
+      writerDb.exec('COMMIT');
+    } catch (error) {
+      if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
+      throw error;
+    }
+    return { result, durable: walSync ? walSync.request() : Promise.resolve() };
+  };
   return {
     dialect: 'sqlite',
     reader,
+    pipelined,
     async transaction(fn) {
-      // A failed fsync leaves committed but undurable rows behind: nothing more may be written.
-      if (broken !== null) throw new Error('the SQLite WAL could not be synced earlier; reopen the store', { cause: broken });
-      writerDb.exec('BEGIN IMMEDIATE');
-      let result: Awaited<ReturnType<typeof fn>>;
-      try {
-        result = await fn(writer);
-        writerDb.exec('COMMIT');
-      } catch (error) {
-        if (writerDb.inTransaction) writerDb.exec('ROLLBACK');
-        throw error;
-      }
-      if (!syncsItself) return result;
-      try {
-        // The WAL exists once a transaction has committed; SQLite keeps the same file (it is
-        // reset in place, never replaced) while any connection is open, and ours stay open.
-        wal ??= open(walFile, 'r+');
-        await syncWal(await wal);
-      } catch (error) {
-        broken = error;
-        throw error;
-      }
+      const { result, durable } = await pipelined(fn);
+      await durable;
       return result;
     },
     async close() {
+      await walSync?.close();
       writerDb.close();
-      readerDb.close();
-      await (await wal?.catch(() => null))?.close();
+      readerDb?.close();
     },
   };
 }
@@ -163,21 +166,24 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
   const pool = new pg.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => {});
   const writer = new PgConn(writerClient);
+  const transaction = async <T>(fn: (tx: SqlConn) => Promise<T>): Promise<T> => {
+    await writerClient.query('BEGIN');
+    try {
+      const result = await fn(writer);
+      await writerClient.query('COMMIT');
+      return result;
+    } catch (error) {
+      await writerClient.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  };
   return {
     dialect: 'postgres',
     writerClient,
     reader: new PgConn(pool),
-    async transaction(fn) {
-      await writerClient.query('BEGIN');
-      try {
-        const result = await fn(writer);
-        await writerClient.query('COMMIT');
-        return result;
-      } catch (error) {
-        await writerClient.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
-    },
+    transaction,
+    // A PostgreSQL COMMIT returns once durable (synchronous_commit): nothing to wait for after.
+    pipelined: async (fn) => ({ result: await transaction(fn), durable: Promise.resolve() }),
     async close() {
       await writerClient.end().catch(() => {});
       await pool.end().catch(() => {});

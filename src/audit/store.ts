@@ -17,15 +17,18 @@ import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
 import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput, ReserveSubjectsResult } from './types.ts';
-import { GroupCommit, insertCheckpoint, loadTreeState, type CheckpointMark, type TreeState } from './writer.ts';
+import { GroupCommit, insertCheckpoint, loadTreeState, prepareRecord, type CheckpointMark, type Writer } from './writer.ts';
+import { startWriterThread } from './writer-client.ts';
 
 const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+
+const sqliteFile = (options: Pick<OpenStoreOptions, 'sqliteFile'>, dataDir: string) => options.sqliteFile ?? join(dataDir, 'xborder.db');
 
 export async function openDriver(options: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>): Promise<SqlDriver> {
   try {
     const driver = options.databaseUrl
       ? await openPostgres(options.databaseUrl, options.schema)
-      : openSqlite(options.sqliteFile ?? join(options.dataDir ?? './data', 'xborder.db'));
+      : openSqlite(sqliteFile(options, options.dataDir ?? './data'));
     await migrate(driver);
     return driver;
   } catch (cause) {
@@ -83,8 +86,16 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
         ]),
       );
     }
-    const state = readOnly ? { frontier: new Frontier(), zoneSeq: new Map<string, number>() } : await loadTreeState(driver.reader, nodeId);
-    return new Store(driver, nodeId, state, key, { checkpointEvery, checkpointIntervalMs, clock });
+    let store: Store | null = null;
+    const onCommitted = (_head: CheckpointMark, marks: CheckpointMark[]) => store?.signMarks(marks);
+    let writer: Writer;
+    if (readOnly) writer = new GroupCommit(driver, nodeId, { frontier: new Frontier(), zoneSeq: new Map() }, checkpointEvery, onCommitted);
+    else if (driver.dialect === 'sqlite') {
+      // SQLite's synchronous INSERTs and COMMITs run in their own thread (writer-thread.ts).
+      writer = await startWriterThread({ file: sqliteFile(options, dataDir), nodeId, checkpointEvery }, onCommitted);
+    } else writer = new GroupCommit(driver, nodeId, await loadTreeState(driver.reader, nodeId), checkpointEvery, onCommitted);
+    store = new Store(driver, writer, nodeId, key, { checkpointIntervalMs, clock });
+    return store;
   } catch (error) {
     await driver.close();
     throw error;
@@ -95,7 +106,6 @@ const recentDecisions = (): LRUCache<string, { enterprise: string; zone: AuditRe
 
 class Store implements AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
-  private readonly writer: GroupCommit;
   private readonly subtrees: SubtreeHashes;
   private readonly decisions = recentDecisions();
   private lastCheckpointSize = -1;
@@ -106,20 +116,22 @@ class Store implements AuditStore {
 
   constructor(
     private readonly driver: SqlDriver,
+    private readonly writer: Writer,
     readonly nodeId: string,
-    state: TreeState,
     private readonly key: SigningKey | null,
-    private readonly settings: { checkpointEvery: number; checkpointIntervalMs: number; clock: () => Date },
+    private readonly settings: { checkpointIntervalMs: number; clock: () => Date },
   ) {
     this.dialect = driver.dialect;
     this.subtrees = new SubtreeHashes(driver.reader);
-    this.writer = new GroupCommit(driver, nodeId, state, settings.checkpointEvery, (_head, marks) => {
-      for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
-    });
     this.timer =
       key && settings.checkpointIntervalMs > 0
         ? setInterval(() => void this.checkpointNow().catch(() => {}), settings.checkpointIntervalMs).unref()
         : null;
+  }
+
+  /** Signs the tree at each multiple of `checkpointEvery` a committed batch reached. */
+  signMarks(marks: CheckpointMark[]): void {
+    for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
   }
 
   private async parse(input: AuditRecordInput): Promise<AuditRecord> {
@@ -149,7 +161,7 @@ class Store implements AuditStore {
 
   async append(input: AuditRecordInput): Promise<AppendResult> {
     this.writable();
-    const [appended] = await this.writer.submit([{ op: 'append', record: await this.parse(input) }]);
+    const [appended] = await this.writer.submit([{ op: 'append', record: prepareRecord(await this.parse(input)) }]);
     return appended as AppendResult;
   }
 
@@ -190,12 +202,14 @@ class Store implements AuditStore {
     });
     const [, appended] = await this.writer.submit([
       { op: 'import', enterprise: input.enterprise, year: input.year, counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive } },
-      { op: 'append', record },
+      { op: 'append', record: prepareRecord(record) },
     ]);
     return appended as AppendResult;
   }
 
   async ping(): Promise<void> {
+    const stopped = this.writer.stopped();
+    if (stopped) throw stopped;
     try {
       await this.driver.reader.all('SELECT 1 AS ok');
     } catch (cause) {

@@ -1,7 +1,8 @@
 /**
  * Group commit: every write waiting when the writer is free goes into ONE transaction (appends
- * as multi-row INSERTs), and each caller hears back only after COMMIT — durable before forward,
- * without paying one fsync per record.
+ * as multi-row INSERTs), and each caller hears back only once that transaction is on disk —
+ * durable before forward, without paying one fsync per record. The next batch is built and
+ * committed while the previous one is being synced.
  *
  * Writes are data (`WriterOp`), not closures, so the same loop runs on the main thread
  * (PostgreSQL, whose I/O does not block) or in a worker thread beside a synchronous SQLite
@@ -11,15 +12,32 @@
 import type { SubjectClass } from '../domain.ts';
 import { XborderError } from '../errors.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
-import { canonicalRecord } from './canonical-record.ts';
+import { recordSegments, storedRecordJson, type RecordSegments } from './canonical-record.ts';
 import { importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
-import type { AuditRecord, StoredRecord } from './records.ts';
+import type { AuditRecord } from './records.ts';
 import type { SqlConn, SqlDriver } from './sql.ts';
 import type { AppendResult, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
 
+/**
+ * A validated record, encoded where it was validated: its canonical members (without the stored
+ * fields, which the writer assigns) and the copies kept in columns for filtering.
+ */
+export interface PreparedRecord {
+  segments: RecordSegments;
+  kind: AuditRecord['kind'];
+  decisionId: string;
+  zone: string;
+  enterprise: string | null;
+  destination: string | null;
+  decision: string | null;
+  mechanism: string | null;
+  at: string;
+  dataTypes: string;
+}
+
 export type WriterOp =
-  | { op: 'append'; record: AuditRecord }
+  | { op: 'append'; record: PreparedRecord }
   | { op: 'reserve'; input: ReserveSubjectsInput }
   | { op: 'settle'; decisionId: string; tally: Tally }
   | { op: 'release'; decisionId: string }
@@ -48,6 +66,18 @@ export interface TreeState {
   zoneSeq: Map<string, number>;
 }
 
+/** Where the store sends its writes: a GroupCommit here, or one in the SQLite writer thread. */
+export interface Writer {
+  /** Commits `ops` together; one result per op, in order. */
+  submit(ops: WriterOp[]): Promise<unknown[]>;
+  /** The committed tree's size and root. */
+  head(): CheckpointMark;
+  /** Why the writer can take no more work (its thread died), or null. */
+  stopped(): XborderError | null;
+  /** Commits everything submitted so far, then refuses new work. */
+  close(): Promise<void>;
+}
+
 /** Called once per submission, synchronously for a whole batch (the worker answers per batch). */
 export type Done = (error: unknown, results?: unknown[]) => void;
 
@@ -72,6 +102,21 @@ export function recordId(node: string, leafIndex: number): string {
 function dataTypesColumn(record: AuditRecord): string {
   if (record.kind !== 'decision' || record.findings.length === 0) return '';
   return `,${[...new Set(record.findings.map((finding) => finding.type))].join(',')},`;
+}
+
+export function prepareRecord(record: AuditRecord): PreparedRecord {
+  return {
+    segments: recordSegments(record),
+    kind: record.kind,
+    decisionId: record.decisionId,
+    zone: zoneKey(record),
+    enterprise: record.enterprise ?? null,
+    destination: 'destination' in record ? (record.destination ?? null) : null,
+    decision: record.kind === 'decision' ? record.decision : null,
+    mechanism: record.kind === 'decision' ? record.mechanism : null,
+    at: record.at,
+    dataTypes: dataTypesColumn(record),
+  };
 }
 
 export function insertRecordsSql(rows: number): string {
@@ -119,13 +164,16 @@ async function runOp(tx: SqlConn, op: Exclude<WriterOp, { op: 'append' }>): Prom
   }
 }
 
-export class GroupCommit {
+export class GroupCommit implements Writer {
   private queue: Item[] = [];
   /** The flush loop; `running` turns false in the same turn the loop sees an empty queue. */
   private flushing: Promise<void> | null = null;
   private running = false;
   private scheduled = false;
   private closed = false;
+  /** Batches committed and waiting for their fsync: callers hear back only once it is done. */
+  private readonly syncing = new Set<Promise<void>>();
+  private durableHead: CheckpointMark;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -133,10 +181,17 @@ export class GroupCommit {
     private state: TreeState,
     private readonly checkpointEvery: number,
     private readonly onCommitted: (head: CheckpointMark, marks: CheckpointMark[]) => void,
-  ) {}
+  ) {
+    this.durableHead = { size: state.frontier.size, root: state.frontier.root() };
+  }
 
+  stopped(): null {
+    return null;
+  }
+
+  /** The tree as far as it is on disk: what checkpoints may sign. */
   head(): CheckpointMark {
-    return { size: this.state.frontier.size, root: this.state.frontier.root() };
+    return this.durableHead;
   }
 
   submit(ops: WriterOp[]): Promise<unknown[]> {
@@ -186,8 +241,13 @@ export class GroupCommit {
       params.length = 0;
       rows = 0;
     };
+    const failed = (cause: unknown) => {
+      const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
+      for (const item of batch) item.done(error);
+    };
+    let durable: Promise<void>;
     try {
-      await this.driver.transaction(async (tx) => {
+      ({ durable } = await this.driver.pipelined(async (tx) => {
         for (let i = 0; i < batch.length; i++) {
           const { ops } = batch[i]!;
           for (let j = 0; j < ops.length; j++) {
@@ -200,44 +260,51 @@ export class GroupCommit {
             }
             const { record } = op;
             const leafIndex = frontier.size;
-            const zone = zoneKey(record);
-            const seq = (zoneSeq.get(zone) ?? 0) + 1;
-            zoneSeq.set(zone, seq);
-            const stored = { ...record, id: recordId(this.nodeId, leafIndex), node: this.nodeId, leafIndex, seq } as StoredRecord;
-            const body = canonicalRecord(stored);
+            const seq = (zoneSeq.get(record.zone) ?? 0) + 1;
+            zoneSeq.set(record.zone, seq);
+            const id = recordId(this.nodeId, leafIndex);
+            const body = storedRecordJson(record.segments, { id, leafIndex, node: this.nodeId, seq });
             const hash = textLeafHash(body);
             frontier.push(hash);
             // Checkpoints land on exact multiples of N even when a batch straddles one.
             if (frontier.size % this.checkpointEvery === 0) marks.push({ size: frontier.size, root: frontier.root() });
             const hex = toHex(hash);
-            results[i]![j] = { id: stored.id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
+            results[i]![j] = { id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
             params.push(
-              this.nodeId, leafIndex, record.kind, record.decisionId, zone, seq,
-              record.enterprise ?? null, 'destination' in record ? (record.destination ?? null) : null,
-              record.kind === 'decision' ? record.decision : null,
-              record.kind === 'decision' ? record.mechanism : null,
-              record.at, dataTypesColumn(record), body, hex,
+              this.nodeId, leafIndex, record.kind, record.decisionId, record.zone, seq, record.enterprise, record.destination,
+              record.decision, record.mechanism, record.at, record.dataTypes, body, hex,
             );
             rows += 1;
             if (rows === rowsPerStatement) await flushRows(tx);
           }
         }
         await flushRows(tx);
-      });
+      }));
     } catch (cause) {
-      const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
-      for (const item of batch) item.done(error);
+      failed(cause);
       return;
     }
+    // The next batch builds on this one at once; its callers wait for the fsync (durable
+    // promises settle in commit order, so callers also hear back in order).
     this.state = { frontier, zoneSeq };
-    batch.forEach((item, i) => item.done(null, results[i]));
-    this.onCommitted({ size: frontier.size, root: frontier.root() }, marks);
+    const head = { size: frontier.size, root: frontier.root() };
+    const settled = durable.then(
+      () => {
+        this.durableHead = head;
+        batch.forEach((item, i) => item.done(null, results[i]));
+        this.onCommitted(head, marks);
+      },
+      failed,
+    );
+    this.syncing.add(settled);
+    void settled.finally(() => this.syncing.delete(settled));
   }
 
-  /** Waits for everything queued so far, then refuses new work. */
+  /** Waits for everything queued so far to be durable, then refuses new work. */
   async close(): Promise<void> {
-    while (this.queue.length > 0 || this.running || this.scheduled) {
+    while (this.queue.length > 0 || this.running || this.scheduled || this.syncing.size > 0) {
       if (this.running && this.flushing) await this.flushing;
+      else if (this.syncing.size > 0) await Promise.all(this.syncing);
       else await new Promise((resolve) => setImmediate(resolve));
     }
     this.closed = true;

@@ -1,0 +1,84 @@
+/**
+ * The SQLite writer thread: better-sqlite3 is synchronous, so its INSERTs, COMMITs and WAL
+ * checkpoints would stop the gateway's event loop for milliseconds per batch. Here they stop only
+ * this thread; the main thread validates records and hears back once per committed batch.
+ * Protocol (writer-client.ts is the other side):
+ *   in:  { type: 'submit', items: [{ id, ops }] } · { type: 'close' }
+ *   out: { type: 'ready', head } · { type: 'done', replies, head, marks } · { type: 'failed', error } · { type: 'closed' }
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { XborderError } from '../errors.ts';
+import { openSqlite } from './sql.ts';
+import { GroupCommit, loadTreeState, type CheckpointMark, type WriterOp } from './writer.ts';
+
+export interface WriterThreadData {
+  file: string;
+  nodeId: string;
+  checkpointEvery: number;
+}
+
+export type WriterReply = { id: number; results: unknown[] } | { id: number; error: WireError };
+export interface WireError {
+  code: XborderError['code'];
+  message: string;
+}
+export type WireMark = { size: number; root: Uint8Array };
+export type ToWriter = { type: 'submit'; items: { id: number; ops: WriterOp[] }[] } | { type: 'close' };
+export type FromWriter =
+  | { type: 'ready'; head: WireMark }
+  | { type: 'done'; replies: WriterReply[]; head: WireMark; marks: WireMark[] }
+  | { type: 'failed'; error: WireError }
+  | { type: 'closed' };
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof XborderError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return { code: error.code, message: `${error.message}${cause}` };
+  }
+  return { code: 'XB_ERR_AUDIT_UNAVAILABLE', message: `xborder: the audit writer failed: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+const port = parentPort!;
+const post = (message: FromWriter) => port.postMessage(message);
+
+async function start({ file, nodeId, checkpointEvery }: WriterThreadData): Promise<void> {
+  const driver = openSqlite(file, { readerConnection: false });
+  const state = await loadTreeState(driver.reader, nodeId).catch(async (error: unknown) => {
+    await driver.close();
+    throw error;
+  });
+  // Every caller of a batch is answered in one message: GroupCommit calls `done` for the whole
+  // batch in one synchronous loop, so a microtask after the first reply sees them all.
+  const outbox = { replies: [] as WriterReply[], head: { size: state.frontier.size, root: state.frontier.root() } as CheckpointMark, marks: [] as CheckpointMark[], queued: false };
+  const writer = new GroupCommit(driver, nodeId, state, checkpointEvery, (head, marks) => {
+    outbox.head = head;
+    outbox.marks.push(...marks);
+  });
+  const send = () => {
+    outbox.queued = false;
+    post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks });
+    outbox.replies = [];
+    outbox.marks = [];
+  };
+  port.on('message', (message: ToWriter) => {
+    if (message.type === 'close') {
+      void writer
+        .close()
+        .then(() => driver.close())
+        .finally(() => post({ type: 'closed' }));
+      return;
+    }
+    for (const { id, ops } of message.items) {
+      writer.enqueue(ops, (error, results) => {
+        outbox.replies.push(error ? { id, error: toWire(error) } : { id, results: results! });
+        if (!outbox.queued) {
+          outbox.queued = true;
+          queueMicrotask(send);
+        }
+      });
+    }
+  });
+  post({ type: 'ready', head: outbox.head });
+}
+
+start(workerData as WriterThreadData).catch((error: unknown) => post({ type: 'failed', error: toWire(error) }));
