@@ -4,7 +4,8 @@
  * meaning of its field into findings and person facts, so every format counts the same way.
  */
 import type { DataType } from '../domain.ts';
-import { findValues, mayHoldValues, mayHoldValuesIn, scanValues } from './values.ts';
+import { mayHoldValuesIn, scanValues } from './values.ts';
+import { blankOnly, classDigit, classify, classStar, classWide, numberLike, worthScanning } from './classes.ts';
 import { isNameField, lookupField } from './dictionary.ts';
 import { FindingTally } from './findings.ts';
 import { categoryBit, Person, SubjectTally } from './subjects.ts';
@@ -16,13 +17,39 @@ import { textOf } from './utf8.ts';
 export interface FieldInfo {
   meaning: FieldMeaning | null;
   isName: boolean;
+  /** What the name says about its values, as `mark*` bits: read once per value instead of the meaning's fields. */
+  marks: number;
   /** Path segment as shown in `Finding.paths` (`.idNo`, `["a.b"]`, `.<cn_mobile>` for a key that is itself a value). */
   segment: string;
   /** The key itself holds a value (a JSON key that is a phone number): scanned at every occurrence. */
   keyHoldsValues: boolean;
+  /** The key as it stands in JSON (UTF-8, no escapes needed); null when it needs escapes. */
+  keyBytes: Buffer | null;
   /** Memo of the JSON walker: the last parent path and the child path built from it. */
   memoBase: string;
   memoPath: string;
+  /**
+   * Memo of the JSON walker: the key that followed this one in the last object, and the first key
+   * of the last object under this one. Records repeat their keys in order, so the walker compares
+   * the key it expects instead of looking the name up.
+   */
+  next: FieldInfo | null;
+  first: FieldInfo | null;
+}
+
+/** FieldInfo.marks: the field names a person, a sensitive category, other personal information, a value type. */
+export const markName = 1;
+export const markCategory = 2;
+export const markPersonal = 4;
+export const markHint = 8;
+
+export function fieldInfo(meaning: FieldMeaning | null, isName: boolean, segment: string, keyHoldsValues: boolean, key: string | null): FieldInfo {
+  let marks = isName ? markName : 0;
+  if (meaning?.category !== undefined) marks |= markCategory;
+  if (meaning?.personal !== undefined) marks |= markPersonal;
+  if (meaning?.valueType !== undefined) marks |= markHint;
+  const keyBytes = key === null || /["\\\u0000-\u001f]/.test(key) ? null : Buffer.from(key);
+  return { meaning, isName, marks, segment, keyHoldsValues, keyBytes, memoBase: '', memoPath: '', next: null, first: null };
 }
 
 export interface ScanSettings {
@@ -68,6 +95,8 @@ export class ScanContext {
   /** Set by the active walker: the path with real indexes, asked only when evidence is kept. */
   realPath: (segment: string) => string = (segment) => segment;
   private recordIdentifiable = false;
+  /** Evidence keeps identifiers as strings; a plain scan counts their fingerprints alone. */
+  private readonly withEvidence: boolean;
   private readonly hits: ValueHit[] = [];
   /** Open-addressing cache of field names by a hash of their bytes, read without decoding. */
   private slotKeys: Buffer[] = new Array<Buffer>(64).fill(noKey);
@@ -77,6 +106,7 @@ export class ScanContext {
 
   constructor(readonly settings: ScanSettings) {
     this.at = settings.at;
+    this.withEvidence = settings.withEvidence;
     this.subjects = new SubjectTally(settings.bareResidentIdSensitive, settings.withEvidence);
     this.spans = settings.withEvidence ? [] : null;
   }
@@ -135,34 +165,37 @@ export class ScanContext {
 
   private resolveField(key: string): FieldInfo {
     const hits: ValueHit[] = [];
-    if (key.length > 0 && mayHoldValues(key, 0, key.length)) findValues(key, 0, key.length, null, this.at, hits);
+    const bytes = Buffer.from(key);
+    if (mayHoldValuesIn(bytes, 0, bytes.length)) scanValues(bytes, 0, bytes.length, null, this.at, hits, false);
     if (hits.length > 0) {
       // A key that is itself an ID number or a phone must not leak into paths (CLARIFICATIONS 14).
-      return { meaning: null, isName: false, segment: `.<${hits[0]!.type}>`, keyHoldsValues: true, memoBase: '', memoPath: '' };
+      return fieldInfo(null, false, `.<${hits[0]!.type}>`, true, null);
     }
     const plain = /^[\p{L}\p{N}_$-]+$/u.test(key);
-    return {
-      meaning: lookupField(key),
-      isName: isNameField(key),
-      segment: plain ? `.${key}` : `[${JSON.stringify(key)}]`,
-      keyHoldsValues: false,
-      memoBase: '',
-      memoPath: '',
-    };
+    return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, key);
   }
 
   /** Counts the values inside a key that holds them (paths show the placeholder only). */
   keyValues(key: string, base: string, info: FieldInfo, person: Person, rawStart: number, rawEnd: number): void {
     const hits = this.hits;
-    hits.length = 0;
-    findValues(key, 0, key.length, null, this.at, hits);
+    const bytes = Buffer.from(key);
+    scanValues(bytes, 0, bytes.length, null, this.at, hits, this.withEvidence);
     this.recordHits(hits, base, info.segment, person, rawStart, rawEnd, true);
   }
 
   /**
-   * One scalar value at `text[start, end)` under field `info` (null: no field name, e.g. an array
-   * item or free text). `rawStart/rawEnd` >= 0 mean `text` is a decoded copy and spans cover
-   * the raw range instead (escaped JSON strings, percent-encoded form values).
+   * Whether `value` would do anything with a value of these byte classes under this field: the
+   * walkers ask before they find the value its person.
+   */
+  static wants(info: FieldInfo | null, flags: number): boolean {
+    return (info !== null && info.marks !== 0) || worthScanning(flags);
+  }
+
+  /**
+   * One scalar value at `src[start, end)` under field `info` (null: no field name, e.g. an array
+   * item or free text). `rawStart/rawEnd` >= 0 mean `src` is a decoded copy and spans cover
+   * the raw range instead (escaped JSON strings, percent-encoded form values). `flags`: the
+   * byte classes of the value when the walker knows them (classes.ts), else -1.
    */
   value(
     src: Buffer,
@@ -174,24 +207,26 @@ export class ScanContext {
     person: Person,
     rawStart = -1,
     rawEnd = -1,
+    flags = -1,
   ): void {
     if (start === end) return;
-    const meaning = info === null ? null : info.meaning;
-    const hits = this.hits;
-    if (hits.length !== 0) hits.length = 0;
-    // Under a field naming a value type, findValues is always asked: a token in an ID column is
-    // still an ID (the detectors decide); otherwise the cheap pre-filter skips plain words.
-    const hinted = meaning !== null && meaning.valueType !== undefined;
+    if (flags < 0) flags = classify(src, start, end);
+    const marks = info === null ? 0 : info.marks;
+    // Under a field naming a value type, the detectors are always asked: a token in an ID column is
+    // still an ID (they decide); otherwise the byte classes skip plain words and plain numbers.
     let derived = 0;
-    if (hinted || (!plainNumber(src, start, end) && mayHoldValuesIn(src, start, end))) {
-      scanValues(src, start, end, meaning, this.at, hits);
+    if ((marks & markHint) !== 0 || (worthScanning(flags) && !(numberLike(flags) && (flags === classDigit ? end - start < 11 : plainNumber(src, start, end))))) {
+      const hits = this.hits;
+      scanValues(src, start, end, info === null ? null : info.meaning, this.at, hits, this.withEvidence, flags);
       if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
     }
-    if (info === null || (!info.isName && (meaning === null || (meaning.category === undefined && meaning.personal === undefined)))) return;
-    if (!carriesValue(src, start, end)) return;
+    if ((marks & (markName | markCategory | markPersonal)) === 0) return;
+    // Blank, or visibly masked (stars): carries no meaning.
+    if (blankOnly(flags) || ((flags & (classStar | classWide)) !== 0 && !carriesValue(src, start, end))) return;
+    const meaning = info!.meaning;
     const spanStart = rawStart >= 0 ? rawStart : start;
     const spanEnd = rawStart >= 0 ? rawEnd : end;
-    if (info.isName) {
+    if ((marks & markName) !== 0) {
       person.named = true;
       person.personal = true;
       if (meaning === null || meaning.personal !== 'person_name') {
@@ -225,9 +260,10 @@ export class ScanContext {
     inKey: boolean,
   ): number {
     let derived = 0;
-    for (const hit of hits) {
-      this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true);
-      if (hit.identifier !== null) person.addId(hit.identifier);
+    for (let k = 0; k < hits.length; k++) {
+      const hit = hits[k]!;
+      this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true, hit.nonMainland === true);
+      if (hit.fp !== 0) person.addId(hit.fp, hit.identifier, hit.type === 'cn_resident_id');
       else if (hit.type !== 'cn_uscc') person.personal = person.personal || isPersonal(hit.type);
       if (hit.minor === true) {
         // PIPL Art. 28: information of a child under 14 is sensitive; derived from the ID's birth date.
@@ -249,6 +285,7 @@ export class ScanContext {
         if (hit.minor === true) this.spans.push({ ...span, type: 'minor' });
       }
     }
+    while (hits.length > 0) hits.pop();
     return derived;
   }
 
@@ -259,7 +296,7 @@ export class ScanContext {
   /** A person is complete: count it, and note whether its record names an identified individual. */
   finishPerson(person: Person): void {
     if (!person.carries) return;
-    if (person.named && person.ids !== null) this.recordIdentifiable = true;
+    if (person.named && person.fps !== null) this.recordIdentifiable = true;
     this.subjects.add(person);
   }
 

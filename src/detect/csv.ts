@@ -4,9 +4,10 @@
  * holding tokens is still an ID column. Each row is one record holding one person
  * (CLARIFICATIONS 1). Paths read like JSON paths over an array of rows: `$[*].身份证号`.
  */
-import type { FieldInfo, ScanContext } from './context.ts';
+import { fieldInfo, type FieldInfo, type ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
+import { byteClass, stopCsv, worthScanning } from './classes.ts';
 
 /** Cells shorter than this match no detector; only a column meaning makes them worth a call. */
 const minValueLength = 6;
@@ -57,6 +58,7 @@ export class CsvWalker {
         let start: number;
         let end: number;
         let decoded: Buffer | null = null;
+        let flags = -1;
         if (i < to && src[i] === 34) {
           start = i + 1;
           let j = start;
@@ -88,9 +90,11 @@ export class CsvWalker {
           }
         } else {
           start = i;
+          flags = 0;
           while (i < to) {
-            const c = src[i]!;
-            if (c === 44 || c === 10 || c === 13) break;
+            const k = byteClass[src[i]!]!;
+            if ((k & stopCsv) !== 0) break;
+            flags |= k;
             i++;
           }
           end = i;
@@ -100,7 +104,7 @@ export class CsvWalker {
           header.push({ name, start, end, decoded });
         } else if (end > start) {
           cells++;
-          this.cell(src, start, end, decoded, column, person);
+          this.cell(src, start, end, decoded, column, person, flags);
         }
         column++;
         if (i >= to) break;
@@ -126,10 +130,10 @@ export class CsvWalker {
     const columns = cells.map((cell) => ctx.field(cell.name.trim()));
     if (columns.some((column) => column.keyHoldsValues)) {
       // A "header" holding ID numbers or phones is data: the file has no header row.
-      this.columns = cells.map(() => ({ meaning: null, isName: false, segment: '', keyHoldsValues: false, memoBase: '', memoPath: '' }));
+      this.columns = cells.map(() => fieldInfo(null, false, '', false, null));
       const person = new Person();
       cells.forEach((cell, column) => {
-        if (cell.end > cell.start) this.cell(src, cell.start, cell.end, cell.decoded, column, person);
+        if (cell.end > cell.start) this.cell(src, cell.start, cell.end, cell.decoded, column, person, -1);
       });
       ctx.finishPerson(person);
       ctx.endRecord();
@@ -139,13 +143,13 @@ export class CsvWalker {
     this.columns = columns;
   }
 
-  private cell(src: Buffer, start: number, end: number, decoded: Buffer | null, column: number, person: Person): void {
-    const columns = this.columns!;
-    const info = columns[column];
-    const meaningful = info !== undefined && (info.meaning !== null || info.isName);
-    if (end - start < minValueLength && !meaningful) return;
+  /** A cell at `src[start, end)`; `flags`: its byte classes, -1 when the walker did not classify it (quoted). */
+  private cell(src: Buffer, start: number, end: number, decoded: Buffer | null, column: number, person: Person, flags: number): void {
+    const info = this.columns![column];
+    const marks = info === undefined ? 0 : info.marks;
+    if (marks === 0 && (end - start < minValueLength || (flags >= 0 && !worthScanning(flags)))) return;
     const segment = info === undefined || info.segment === '' ? this.positionalSegment(column) : info.segment;
-    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person);
+    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person, -1, -1, flags);
     else this.ctx.value(decoded, 0, decoded.length, info ?? null, this.base, segment, person, start, end);
   }
 

@@ -16,8 +16,10 @@ interface Tally {
   paths: string[];
   why: string[];
   suspect: number;
+  nonMainland: number;
   lastBase: string;
   lastSegment: string;
+  lastWhy: string;
 }
 
 const categorySet: ReadonlySet<string> = new Set(sensitiveCategories);
@@ -53,34 +55,49 @@ export function isCategory(type: DataType): type is SensitiveCategory {
 }
 
 export class FindingTally {
-  private readonly byType = new Map<DataType, Tally>();
+  /**
+   * One tally per type found. A transfer holds a handful of types, and type names are interned
+   * literals, so a scan of the list compares a few pointers where a map would hash the name.
+   */
+  private readonly tallies: Tally[] = [];
 
-  /** One occurrence of `type` at path `base + segment` (concatenated only while paths are collected). */
-  add(type: DataType, base: string, segment: string, why: string, suspect = false): void {
-    let tally = this.byType.get(type);
-    if (tally === undefined) {
-      tally = { type, count: 0, paths: [], why: [], suspect: 0, lastBase: '', lastSegment: '' };
-      this.byType.set(type, tally);
-    }
+  private tallyOf(type: DataType): Tally {
+    const tallies = this.tallies;
+    for (let k = 0; k < tallies.length; k++) if (tallies[k]!.type === type) return tallies[k]!;
+    const tally: Tally = { type, count: 0, paths: [], why: [], suspect: 0, nonMainland: 0, lastBase: '', lastSegment: '', lastWhy: '' };
+    tallies.push(tally);
+    return tally;
+  }
+
+  /**
+   * One occurrence of `type` at path `base + segment` (concatenated only while paths are
+   * collected). `suspect`: an early Fujian USCC; `nonMainland`: a 71/81/82/83 resident ID.
+   */
+  add(type: DataType, base: string, segment: string, why: string, suspect = false, nonMainland = false): void {
+    const tally = this.tallyOf(type);
     tally.count++;
     if (suspect) tally.suspect++;
+    if (nonMainland) tally.nonMainland++;
     if (tally.paths.length < maxPaths && (tally.lastBase !== base || tally.lastSegment !== segment)) {
       tally.lastBase = base;
       tally.lastSegment = segment;
       const path = base + segment;
       if (!tally.paths.includes(path)) tally.paths.push(path);
     }
-    if (tally.why.length < maxWhy && !tally.why.includes(why)) tally.why.push(why);
+    if (tally.lastWhy !== why) {
+      tally.lastWhy = why;
+      if (tally.why.length < maxWhy && !tally.why.includes(why)) tally.why.push(why);
+    }
   }
 
   has(type: DataType): boolean {
-    return this.byType.has(type);
+    return this.tallies.some((tally) => tally.type === type);
   }
 
   /** Findings sorted highest grade first, then by type, for a stable output. */
   toFindings(bareResidentIdSensitive: boolean): Finding[] {
     const findings: Finding[] = [];
-    for (const tally of this.byType.values()) {
+    for (const tally of this.tallies) {
       const grade = gradeOf(tally.type, bareResidentIdSensitive);
       const finding: Finding = {
         type: tally.type,
@@ -91,6 +108,8 @@ export class FindingTally {
         why: tally.why,
       };
       if (tally.suspect > 0) finding.suspect = tally.suspect;
+      // Art. 4 reads it (CLARIFICATIONS 10): resident IDs of Taiwan, Hong Kong and Macao residents.
+      if (tally.type === 'cn_resident_id') finding.nonMainland = tally.nonMainland;
       findings.push(finding);
     }
     return findings.sort(

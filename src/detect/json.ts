@@ -10,6 +10,7 @@
  */
 import { XborderError } from '../errors.ts';
 import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
+import { byteClass, classOther, stopJson, worthScanning } from './classes.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
@@ -55,6 +56,14 @@ function unescape(src: Buffer, start: number, end: number): string | null {
   }
 }
 
+/** The key `expected` (its JSON bytes) followed by its closing quote at `src[start]`. */
+function keyAt(src: Buffer, start: number, to: number, expected: Buffer): boolean {
+  const n = expected.length;
+  if (start + n >= to || src[start + n] !== 34) return false;
+  for (let k = 0; k < n; k++) if (src[start + k] !== expected[k]) return false;
+  return true;
+}
+
 function isWhitespace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
@@ -85,6 +94,12 @@ export class JsonWalker {
   private lineRoot = '';
   /** Set by stringEnd: the string just read holds a backslash escape. */
   private escaped = false;
+  /** Set by stringEnd: the byte classes of the string just read (-1 when it holds escapes). */
+  private flags = 0;
+  /** Object frames: the last key read, whose `next` predicts the key after it. */
+  private readonly lastKey: (FieldInfo | null)[];
+  /** First key of the last object that no field opened (a top-level object, an array's array). */
+  private rootFirst: FieldInfo | null = null;
   private readonly realPathOf = (segment: string): string => this.realPath(segment);
 
   constructor(
@@ -102,6 +117,7 @@ export class JsonWalker {
     this.named = new Array<Person[] | null>(n).fill(null);
     this.elementBase = new Array<string>(n).fill('');
     this.elementPath = new Array<string>(n).fill('');
+    this.lastKey = new Array<FieldInfo | null>(n).fill(null);
   }
 
   /** Walks a whole JSON document: a top-level array's elements are the records. */
@@ -150,6 +166,7 @@ export class JsonWalker {
     this.acc[d] = null;
     this.groups[d] = null;
     this.named[d] = null;
+    this.lastKey[d] = null;
     if (kind === OBJECT) this.owner[d] = d;
     else if (d === 0) this.owner[d] = this.flatPerson === null ? -1 : 0;
     else this.owner[d] = this.kind[parent] === OBJECT ? this.owner[parent]! : d;
@@ -178,6 +195,7 @@ export class JsonWalker {
       this.named.push(null);
       this.elementBase.push('');
       this.elementPath.push('');
+      this.lastKey.push(null);
     }
     this.capacity = n;
   }
@@ -245,12 +263,15 @@ export class JsonWalker {
     while (this.depth >= 0) this.close();
   }
 
-  /** Person receiving a scalar of the current frame, or null when the scalar is a record of its own. */
-  private personFor(d: number): Person | null {
+  /** A scalar of frame `d` is a record by itself: a top-level string, or an item of a top-level array. */
+  private isAlone(d: number): boolean {
+    return this.flatPerson === null && (d < 0 || this.owner[d]! < 0);
+  }
+
+  /** Person receiving a scalar of the current frame (not alone). */
+  private personFor(d: number): Person {
     if (this.flatPerson !== null) return this.flatPerson;
-    if (d < 0) return null;
     const owner = this.owner[d]!;
-    if (owner < 0) return null;
     let person = this.acc[owner] ?? null;
     if (person === null) {
       person = new Person();
@@ -259,19 +280,19 @@ export class JsonWalker {
     return person;
   }
 
-  private scalar(src: Buffer, start: number, end: number, rawStart: number, rawEnd: number): void {
+  /** A scalar at `src[start, end)`; `flags`: its byte classes (-1: a decoded copy, unclassified). */
+  private scalar(src: Buffer, start: number, end: number, rawStart: number, rawEnd: number, flags: number): void {
     const d = this.depth;
     const info = d >= 0 ? this.fieldOf[d]! : null;
-    const person = this.personFor(d);
-    if (person === null) {
-      // A scalar that is a record by itself: a top-level string, or an item of a top-level array.
+    if (this.isAlone(d)) {
       const alone = new Person();
-      if (end - start >= minValueLength || info !== null) this.valueOf(src, start, end, info, alone, rawStart, rawEnd);
+      if (end - start >= minValueLength || info !== null) this.valueOf(src, start, end, info, alone, rawStart, rawEnd, flags);
       this.ctx.finishPerson(alone);
       this.ctx.endRecord();
-    } else if (end - start >= minValueLength || info !== null) {
-      this.valueOf(src, start, end, info, person, rawStart, rawEnd);
+      return;
     }
+    if (info === null ? end - start < minValueLength : info.marks === 0 && flags >= 0 && !worthScanning(flags)) return;
+    this.valueOf(src, start, end, info, this.personFor(d), rawStart, rawEnd, flags);
   }
 
   private valueOf(
@@ -282,11 +303,30 @@ export class JsonWalker {
     person: Person,
     rawStart: number,
     rawEnd: number,
+    flags: number,
   ): void {
     const d = this.depth;
     const base = d >= 0 ? this.paths[d]! : this.rootPath;
     const segment = d >= 0 && this.kind[d] === ARRAY ? '[*]' : info === null ? '' : info.segment;
-    this.ctx.value(src, start, end, info, base, segment, person, rawStart, rawEnd);
+    this.ctx.value(src, start, end, info, base, segment, person, rawStart, rawEnd, flags);
+  }
+
+  /** The key expected at frame `d`: the one that followed the last key read there, or the first key last seen in such an object. */
+  private expectedKey(d: number): FieldInfo | null {
+    const previous = this.lastKey[d]!;
+    if (previous !== null) return previous.next;
+    const opener = d > 0 ? this.fieldOf[d - 1]! : null;
+    return opener !== null ? opener.first : this.rootFirst;
+  }
+
+  private learnKey(d: number, info: FieldInfo): void {
+    const previous = this.lastKey[d]!;
+    if (previous !== null) previous.next = info;
+    else {
+      const opener = d > 0 ? this.fieldOf[d - 1]! : null;
+      if (opener !== null) opener.first = info;
+      else this.rootFirst = info;
+    }
   }
 
   private walk(src: Buffer, from: number, to: number): JsonOutcome {
@@ -323,15 +363,22 @@ export class JsonWalker {
         if (state === EXPECT_KEY) {
           if (c !== 34) return this.fail('expected a string key', token);
           const start = i + 1;
-          const end = this.stringEnd(src, start, to);
-          if (end < 0) return this.fail('unterminated string', token);
-          const escaped = this.escaped;
-          i = end + 1;
           const d = this.depth;
-          const key = escaped ? this.unescaped(src, start, end) : null;
-          const info = key !== null ? ctx.field(key) : ctx.fieldAt(src, start, end, fieldHash(src, start, end));
-          this.fieldOf[d] = info;
-          if (info.keyHoldsValues) ctx.keyValues(key ?? textOf(src, start, end), this.paths[d]!, info, this.personFor(d)!, start, end);
+          let info = this.expectedKey(d);
+          const expected = info === null ? null : info.keyBytes;
+          if (expected !== null && keyAt(src, start, to, expected)) {
+            i = start + expected.length + 1;
+          } else {
+            const end = this.stringEnd(src, start, to);
+            if (end < 0) return this.fail('unterminated string', token);
+            i = end + 1;
+            const key = this.escaped ? this.unescaped(src, start, end) : null;
+            info = key !== null ? ctx.field(key) : ctx.fieldAt(src, start, end, fieldHash(src, start, end));
+            this.learnKey(d, info);
+            if (info.keyHoldsValues) ctx.keyValues(key ?? textOf(src, start, end), this.paths[d]!, info, this.personFor(d), start, end);
+          }
+          this.lastKey[d] = info;
+          this.fieldOf[d] = info!;
           while (i < to && isWhitespace((c = src[i]!))) i++;
           if (c !== 58 || i >= to) return this.fail('expected :', i);
           i++;
@@ -350,8 +397,8 @@ export class JsonWalker {
           if (value !== null) {
             // Escapes (\u0031…) must not hide a value: scan the decoded string, span the raw one.
             const decoded = Buffer.from(value);
-            this.scalar(decoded, 0, decoded.length, start, end);
-          } else this.scalar(src, start, end, -1, -1);
+            this.scalar(decoded, 0, decoded.length, start, end, -1);
+          } else this.scalar(src, start, end, -1, -1, escaped ? -1 : this.flags);
           state = AFTER_VALUE;
         } else if (c === 123 || c === 91) {
           const d = this.depth;
@@ -367,11 +414,13 @@ export class JsonWalker {
           } else state = this.kind[this.depth] === ARRAY ? EXPECT_VALUE : EXPECT_KEY;
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const start = i;
+          let flags = byteClass[c]!;
           for (i++; i < to; i++) {
             c = src[i]!;
             if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
+            flags |= byteClass[c]!;
           }
-          this.scalar(src, start, i, -1, -1);
+          this.scalar(src, start, i, -1, -1, flags);
           state = AFTER_VALUE;
         } else if (c === 116 && i + 4 <= to && src[i + 1] === 114 && src[i + 2] === 117 && src[i + 3] === 101) {
           this.literal(src, i, i + 4);
@@ -383,7 +432,7 @@ export class JsonWalker {
           state = AFTER_VALUE;
         } else if (c === 110 && i + 4 <= to && src[i + 1] === 117 && src[i + 2] === 108 && src[i + 3] === 108) {
           // null carries nothing (CLARIFICATIONS 12), but an item of a top-level array is still a record.
-          if (this.personFor(this.depth) === null) this.ctx.endRecord();
+          if (this.isAlone(this.depth)) this.ctx.endRecord();
           i += 4;
           state = AFTER_VALUE;
         } else return this.fail('unexpected character', token);
@@ -401,16 +450,19 @@ export class JsonWalker {
    */
   private stringEnd(src: Buffer, start: number, to: number): number {
     let i = start;
+    let flags = 0;
     while (i < to) {
-      const c = src[i]!;
-      if (c === 34) {
-        this.escaped = false;
-        return i;
-      }
-      if (c === 92) break;
+      const k = byteClass[src[i]!]!;
+      if ((k & stopJson) !== 0) break;
+      flags |= k;
       i++;
     }
     if (i >= to) return -1;
+    if (src[i] === 34) {
+      this.escaped = false;
+      this.flags = flags;
+      return i;
+    }
     this.escaped = true;
     for (; i < to; i++) {
       const c = src[i]!;
@@ -430,7 +482,7 @@ export class JsonWalker {
   /** true/false under a category field (`残疾: true`) still says something about the person. */
   private literal(src: Buffer, start: number, end: number): void {
     const d = this.depth;
-    if ((d >= 0 && this.fieldOf[d] !== null) || this.personFor(d) === null) this.scalar(src, start, end, -1, -1);
+    if ((d >= 0 && this.fieldOf[d] !== null) || this.isAlone(d)) this.scalar(src, start, end, -1, -1, classOther);
   }
 
   private fail(reason: string, at: number): JsonOutcome {

@@ -22,80 +22,128 @@ export function categoriesOf(bits: number): SensitiveCategory[] {
 
 /** What was found about one person while walking: identifiers, categories, whether a name sits here. */
 export class Person {
+  /** Fingerprints of the person's distinct normalised identifiers. */
+  fps: number[] | null = null;
+  /** The identifiers themselves, in the order of `fps`: kept only when evidence is asked for. */
   ids: string[] | null = null;
+  /** One of the identifiers is a resident ID (a bare ID may make its holder sensitive). */
+  residentId = false;
   /** Bit set of sensitive categories (bit i = sensitiveCategories[i]). */
   categories = 0;
   /** Personal information without an identifier (a name, an address, a diagnosis…). */
   personal = false;
   named = false;
 
-  addId(identifier: string): void {
-    if (this.ids === null) this.ids = [identifier];
-    else if (!this.ids.includes(identifier)) this.ids.push(identifier);
+  /** `identifier` is null unless evidence is kept; then every identifier of the scan has its string. */
+  addId(fp: number, identifier: string | null, residentId: boolean): void {
+    if (this.fps === null) this.fps = [fp];
+    else if (this.fps.includes(fp)) return;
+    else this.fps.push(fp);
+    if (identifier !== null) (this.ids ??= []).push(identifier);
+    if (residentId) this.residentId = true;
   }
 
   absorb(other: Person): void {
-    if (other.ids !== null) for (const id of other.ids) this.addId(id);
+    const fps = other.fps;
+    if (fps !== null) for (let k = 0; k < fps.length; k++) this.addId(fps[k]!, other.ids?.[k] ?? null, false);
+    this.residentId ||= other.residentId;
     this.categories |= other.categories;
     this.personal ||= other.personal;
   }
 
   get carries(): boolean {
-    return this.ids !== null || this.personal || this.categories !== 0;
+    return this.fps !== null || this.personal || this.categories !== 0;
   }
 }
 
-/** cyrb53: a fast 53-bit string hash, exact in a float64. Collisions at 10^7 ids: ~1 in 10^2. */
-export function fingerprint(value: string): number {
-  // The type prefix (`cn_resident_id:`) is told apart by its length and first letter (unique
-  // among the identifier types); hashing only the rest halves the work.
-  const colon = value.indexOf(':');
-  let h1 = 0xdeadbeef ^ colon ^ (value.charCodeAt(0) << 8);
-  let h2 = 0x41c6ce57 ^ Math.imul(colon, 31);
-  for (let i = colon + 1; i < value.length; i++) {
-    const c = value.charCodeAt(i);
+/**
+ * Seed of a type's fingerprints, so equal values of two types differ: from the name's length and
+ * end characters, which tell the identifier types apart, without a lookup per identifier.
+ */
+export function typeSeed(type: string): number {
+  return Math.imul(type.length, 0x9e3779b1) ^ (type.charCodeAt(0) << 8) ^ (type.charCodeAt(type.length - 1) << 16);
+}
+
+/** ASCII case folding of fingerprinted bytes: e-mail addresses compare lower-case, resident IDs' X upper-case. */
+export const foldNone = 0;
+export const foldLower = 1;
+export const foldUpper = 2;
+
+/**
+ * cyrb53 (a fast 53-bit hash, exact in a float64) of a type's identifier `lead` + `s[a, b)`, read
+ * in place: identifiers are counted without being made strings (evidence alone needs those).
+ * `lead` is a char code put before the bytes (the `+` of `+852…`), or -1. Never 0 (an empty slot).
+ */
+export function fingerprintBytes(seed: number, lead: number, s: Uint8Array, a: number, b: number, fold: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ Math.imul(seed, 31);
+  if (lead >= 0) {
+    h1 = Math.imul(h1 ^ lead, 2654435761);
+    h2 = Math.imul(h2 ^ lead, 1597334677);
+  }
+  for (let i = a; i < b; i++) {
+    let c = s[i]!;
+    if (fold === foldLower) {
+      if (c >= 65 && c <= 90) c += 32;
+    } else if (fold === foldUpper && c >= 97 && c <= 122) c -= 32;
     h1 = Math.imul(h1 ^ c, 2654435761);
     h2 = Math.imul(h2 ^ c, 1597334677);
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   const hash = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return hash === 0 ? 1 : hash; // 0 marks an empty slot
+  return hash === 0 ? 1 : hash;
+}
+
+/** Fingerprint of a normalised identifier string (`cn_mobile:13812345678`): the same as of its bytes. */
+export function fingerprint(identifier: string): number {
+  const colon = identifier.indexOf(':');
+  const value = Buffer.from(identifier.slice(colon + 1));
+  return fingerprintBytes(typeSeed(identifier.slice(0, colon)), -1, value, 0, value.length, foldNone);
 }
 
 const segmentBits = 6;
 const segments = 1 << segmentBits;
 const two32 = 4294967296;
-const empty = new Uint32Array(0);
+/** Slots each segment starts with, side by side in one shared table. */
+const firstCapacity = 16;
 
 /**
  * Set of identifier fingerprints in 4 bytes a slot (CLARIFICATIONS 20): 64 segments chosen by 6
- * bits of the fingerprint, each an open-addressing Uint32Array of 32 other bits. Segments grow
- * by half one at a time, so growing never doubles the memory at once. 38 bits tell identifiers
- * apart: among 7 million identifiers (a 1 GB file) about 90 pairs merge, 0.001 %; among the
- * 400,000 of a 64 MB body, none in expectation.
+ * bits of the fingerprint, each an open-addressing table of 32 other bits. Segments start side by
+ * side in one shared table (a small body costs one 4 KiB allocation) and move to their own table
+ * when they grow, by half one at a time, so growing never doubles the memory at once. 38 bits
+ * tell identifiers apart: among 7 million identifiers (a 1 GB file) about 90 pairs merge,
+ * 0.001 %; among the 400,000 of a 64 MB body, none in expectation.
  */
 export class FingerprintSet {
-  /** Segments are created on first use: a small body touches a few, at a few hundred bytes. */
-  private readonly tables: Uint32Array[] = new Array<Uint32Array>(segments).fill(empty);
+  /** Each segment's table, and where and how many of its slots are in it. */
+  private readonly tables: Uint32Array[];
+  private readonly offsets = new Int32Array(segments);
+  private readonly capacities = new Int32Array(segments).fill(firstCapacity);
   private readonly counts = new Int32Array(segments);
   size = 0;
+
+  constructor() {
+    this.tables = new Array<Uint32Array>(segments).fill(new Uint32Array(segments * firstCapacity));
+    for (let k = 0; k < segments; k++) this.offsets[k] = k * firstCapacity;
+  }
 
   /** Adds the fingerprint; true when it was there already. */
   insert(fp: number): boolean {
     const segment = Math.floor(fp / two32) & (segments - 1);
     const stored = fp >>> 0 || 1; // 0 marks an empty slot
-    let table = this.tables[segment]!;
-    if ((this.counts[segment]! + 1) * 4 > table.length * 3) table = this.grow(segment);
-
-    const capacity = table.length;
+    if ((this.counts[segment]! + 1) * 4 > this.capacities[segment]! * 3) this.grow(segment);
+    const table = this.tables[segment]!;
+    const base = this.offsets[segment]!;
+    const capacity = this.capacities[segment]!;
     // Multiply-shift: the slot follows the stored bits, so a segment can be rebuilt from them alone.
     let slot = Math.floor((stored / two32) * capacity);
     for (;;) {
-      const value = table[slot]!;
+      const value = table[base + slot]!;
       if (value === stored) return true;
       if (value === 0) {
-        table[slot] = stored;
+        table[base + slot] = stored;
         this.counts[segment]!++;
         this.size++;
         return false;
@@ -105,12 +153,13 @@ export class FingerprintSet {
   }
 
   has(fp: number): boolean {
-    const table = this.tables[Math.floor(fp / two32) & (segments - 1)]!;
+    const segment = Math.floor(fp / two32) & (segments - 1);
+    const table = this.tables[segment]!;
+    const base = this.offsets[segment]!;
+    const capacity = this.capacities[segment]!;
     const stored = fp >>> 0 || 1;
-    const capacity = table.length;
-    if (capacity === 0) return false;
     for (let slot = Math.floor((stored / two32) * capacity); ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      const value = table[slot]!;
+      const value = table[base + slot]!;
       if (value === stored) return true;
       if (value === 0) return false;
     }
@@ -118,31 +167,36 @@ export class FingerprintSet {
 
   /** Bytes held, for the memory budget. */
   get bytes(): number {
-    return this.tables.reduce((sum, table) => sum + table.byteLength, 0);
+    let sum = 0;
+    for (const table of new Set(this.tables)) sum += table.byteLength;
+    return sum;
   }
 
-  private grow(segment: number): Uint32Array {
+  private grow(segment: number): void {
     const old = this.tables[segment]!;
-    const table = new Uint32Array(old.length === 0 ? 16 : Math.ceil(old.length * 1.5));
-    const capacity = table.length;
-    for (const stored of old) {
+    const base = this.offsets[segment]!;
+    const oldCapacity = this.capacities[segment]!;
+    const capacity = Math.ceil(oldCapacity * 1.5);
+    const table = new Uint32Array(capacity);
+    for (let k = base; k < base + oldCapacity; k++) {
+      const stored = old[k]!;
       if (stored === 0) continue;
       let slot = Math.floor((stored / two32) * capacity);
       while (table[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
       table[slot] = stored;
     }
     this.tables[segment] = table;
-    return table;
+    this.offsets[segment] = 0;
+    this.capacities[segment] = capacity;
   }
 }
-
-const residentIdPrefix = 'cn_resident_id:';
 
 export class SubjectTally {
   subjects = 0;
   sensitiveSubjects = 0;
   private readonly all = new FingerprintSet();
-  private readonly sensitiveSeen = new FingerprintSet();
+  /** Created with the first sensitive person: most transfers have none. */
+  private sensitiveSeen: FingerprintSet | null = null;
   /** Only when evidence is asked for: people merged by shared identifier. */
   readonly evidence: SubjectEvidence[] | null;
   private readonly byIdentifier: Map<string, SubjectEvidence> | null;
@@ -158,13 +212,14 @@ export class SubjectTally {
   isSensitive(person: Person): boolean {
     if (person.categories !== 0) return true;
     // A bare resident ID makes its holder sensitive only where policy says so (DESIGN §5, CLARIFICATIONS 22).
-    return this.bareResidentIdSensitive && person.ids !== null && person.ids.some((id) => id.startsWith(residentIdPrefix));
+    return this.bareResidentIdSensitive && person.residentId;
   }
 
   add(person: Person): void {
     if (!person.carries) return;
     const sensitive = this.isSensitive(person);
-    if (person.ids === null) {
+    const fps = person.fps;
+    if (fps === null) {
       // Personal information with no identifier: one subject, never de-duplicated (CLARIFICATIONS 1).
       this.subjects++;
       if (sensitive) this.sensitiveSubjects++;
@@ -175,10 +230,11 @@ export class SubjectTally {
     // tells whether any was seen before.
     let seen = false;
     let seenSensitive = false;
-    for (const id of person.ids) {
-      const fp = fingerprint(id);
+    if (sensitive) this.sensitiveSeen ??= new FingerprintSet();
+    for (let k = 0; k < fps.length; k++) {
+      const fp = fps[k]!;
       if (this.all.insert(fp)) seen = true;
-      if (sensitive && this.sensitiveSeen.insert(fp)) seenSensitive = true;
+      if (sensitive && this.sensitiveSeen!.insert(fp)) seenSensitive = true;
     }
     if (!seen) this.subjects++;
     if (sensitive && !seenSensitive) this.sensitiveSubjects++;

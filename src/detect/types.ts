@@ -84,14 +84,21 @@ export interface ValueHit {
   type: import('../domain.ts').ValueType;
   start: number;
   end: number;
-  /** Normalised identifier for counting people (`cn_resident_id:110105194912310021`, `cn_mobile:13812345678`); null for values that do not identify a person (ipv4, geo, uscc, plate). */
+  /**
+   * Normalised identifier (`cn_resident_id:110105194912310021`, `cn_mobile:13812345678`) when the
+   * caller asked for strings; null for values that do not identify a person (ipv4, geo, uscc, plate).
+   */
   identifier: string | null;
+  /** Fingerprint of the normalised identifier (subjects.ts); 0 for values that identify no one. */
+  fp: number;
   /** Which validation or context produced it, for `Finding.why` ("GB 11643 check digit", "hotword 身份证号码"). */
   why: string;
   /** A value that failed validation but has a known legacy shape (early Fujian USCC `9135…M…`). */
   suspect?: boolean;
   /** A resident ID whose holder is under 14 on the scan date. */
   minor?: boolean;
+  /** A resident ID of a Taiwan, Hong Kong or Macao resident (prefix 71, 81, 82, 83). */
+  nonMainland?: boolean;
   /** Decimal places of a geo coordinate. */
   precision?: number;
 }

@@ -1,9 +1,7 @@
 /**
  * Validators for the numeric identifiers (REGULATION.md §5). Each works on the bytes of
- * `s[a, b)`, so the scanner validates a candidate inside the body without copying it; a string
- * is built only for a value that validates (its normalised identifier).
+ * `s[a, b)`, so the scanner validates a candidate inside the body without copying it.
  */
-import { asciiOf } from './utf8.ts';
 
 const ZERO = 48;
 
@@ -60,27 +58,25 @@ export function shanghaiYmd(at: Date): number {
   return cachedAtYmd;
 }
 
-/** ISO 7064 MOD 11-2 weights of GB 11643 (2^(17-i) mod 11). */
-const idWeights = new Uint8Array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]);
 const idCheckChars = '10X98765432';
 /** Char codes of the check characters by sum mod 11. */
 const idCheckCodes = new Uint8Array([...idCheckChars].map((ch) => ch.charCodeAt(0)));
 
+/**
+ * The GB 11643 check character of the 17 digits at `s[a, a+17)`: ISO 7064 MOD 11-2, weights
+ * 2^(17-i) mod 11 = 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 (sum 100, hence the 48 × 100 of the
+ * ASCII zeros). Written out: every resident ID in a body passes here.
+ */
 function residentIdCheckCode(s: Buffer, a: number): number {
-  let sum = 0;
-  for (let k = 0; k < 17; k++) sum += (s[a + k]! - ZERO) * idWeights[k]!;
+  const sum =
+    s[a]! * 7 + s[a + 1]! * 9 + s[a + 2]! * 10 + s[a + 3]! * 5 + s[a + 4]! * 8 + s[a + 5]! * 4 + s[a + 6]! * 2 + s[a + 7]! +
+    s[a + 8]! * 6 + s[a + 9]! * 3 + s[a + 10]! * 7 + s[a + 11]! * 9 + s[a + 12]! * 10 + s[a + 13]! * 5 + s[a + 14]! * 8 +
+    s[a + 15]! * 4 + s[a + 16]! * 2 - ZERO * 100;
   return idCheckCodes[sum % 11]!;
 }
 
-/** A legacy number widened to 18 characters: its own buffer, since the identifier is made from it. */
-const widened = Buffer.alloc(18);
-
-export interface ResidentId {
-  /** Normalised 18-character number, check character upper-case. */
-  id: string;
-  /** Birth date as yyyymmdd. */
-  birth: number;
-}
+/** The last legacy number validResidentId15 widened to 18 characters: its identifier is read from here. */
+export const widenedId = Buffer.alloc(18);
 
 /** Birth date yyyymmdd when plausible: a real date, year ≥ 1900, not after the scan date. */
 function birthDate(year: number, month: number, day: number, todayYmd: number): number {
@@ -92,32 +88,34 @@ function birthDate(year: number, month: number, day: number, todayYmd: number): 
 /**
  * An 18-character resident ID (GB 11643-1999) at `s[a, a+18)`: 17 digits, check char, a real
  * province prefix, a real birth date not in the future. Callers have checked the 17 digits.
+ * Returns the birth date as yyyymmdd, 0 when the number is no ID.
  */
-export function validResidentId18(s: Buffer, a: number, todayYmd: number): ResidentId | null {
-  if (!isProvincePrefix(num2(s, a))) return null;
+export function validResidentId18(s: Buffer, a: number, todayYmd: number): number {
+  if (!isProvincePrefix(num2(s, a))) return 0;
   const birth = birthDate(num4(s, a + 6), num2(s, a + 10), num2(s, a + 12), todayYmd);
-  if (birth === 0) return null;
+  if (birth === 0) return 0;
   const last = s[a + 17]!;
   const upper = last === 120 ? 88 : last; // x → X
-  if (upper !== residentIdCheckCode(s, a)) return null;
-  const id = upper === last ? asciiOf(s, a, a + 18) : asciiOf(s, a, a + 17) + 'X';
-  return { id, birth };
+  return upper === residentIdCheckCode(s, a) ? birth : 0;
 }
 
-/** A legacy 15-digit ID (GB 11643-1989: YYMMDD of the 1900s, no check digit), normalised to 18. */
-export function validResidentId15(s: Buffer, a: number, todayYmd: number): ResidentId | null {
-  if (!isProvincePrefix(num2(s, a))) return null;
+/**
+ * A legacy 15-digit ID (GB 11643-1989: YYMMDD of the 1900s, no check digit): its birth date, 0
+ * when the number is no ID; the number normalised to 18 characters is left in `widenedId`.
+ */
+export function validResidentId15(s: Buffer, a: number, todayYmd: number): number {
+  if (!isProvincePrefix(num2(s, a))) return 0;
   // IMEIs are 15 digits too, Luhn-valid, and most start with 35 (Fujian's prefix): such a number
   // is taken for a device, at the cost of one legacy Fujian ID in ten (legacy IDs have no check).
-  if (num2(s, a) === 35 && luhn(s, a, a + 15)) return null;
+  if (num2(s, a) === 35 && luhn(s, a, a + 15)) return 0;
   const birth = birthDate(1900 + num2(s, a + 6), num2(s, a + 8), num2(s, a + 10), todayYmd);
-  if (birth === 0) return null;
-  s.copy(widened, 0, a, a + 6);
-  widened[6] = 49; // 1
-  widened[7] = 57; // 9
-  s.copy(widened, 8, a + 6, a + 15);
-  widened[17] = residentIdCheckCode(widened, 0);
-  return { id: asciiOf(widened, 0, 18), birth };
+  if (birth === 0) return 0;
+  s.copy(widenedId, 0, a, a + 6);
+  widenedId[6] = 49; // 1
+  widenedId[7] = 57; // 9
+  s.copy(widenedId, 8, a + 6, a + 15);
+  widenedId[17] = residentIdCheckCode(widenedId, 0);
+  return birth;
 }
 
 /** Under 14 on the scan date (PIPL Art. 28: minors' information is sensitive). */

@@ -4,11 +4,11 @@
  * 6222-0212-3456-7890, +86 138…). A digit run that continues into letters or more digits is one
  * token and never a value (issue 2: numbers glued to other digits).
  */
-import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, validResidentId18 } from './values-ids.ts';
+import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, validResidentId18, widenedId } from './values-ids.ts';
 import { usccVerdict } from './values-codes.ts';
 import { isAlnum, isDigit } from './values-net.ts';
-import { push, state, today, weakVouch } from './values-state.ts';
-import { asciiOf } from './utf8.ts';
+import { push, pushId, state, today, weakVouch } from './values-state.ts';
+import { foldUpper } from './subjects.ts';
 
 /** Group boundaries of the current grouped number: at most 6 groups (4-4-4-4-3 plus a country code). */
 const maxGroups = 6;
@@ -102,19 +102,25 @@ function validateNumber(s: Buffer, a: number, b: number, spanStart: number, span
   if (plus || (length >= 13 && s[a] === 48 && s[a + 1] === 48)) return validateInternational(s, plus ? a : a + 2, b, spanStart, spanEnd);
   if (length === 11) {
     if (!isMobile(s, a)) return false;
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a, b)}`, 'mobile number 1[3-9]');
+    pushId('cn_mobile', spanStart, spanEnd, 'mobile number 1[3-9]', s, a, b);
     return true;
   }
   if (length === 13 && startsWith86(s, a) && isMobile(s, a + 2)) {
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a + 2, b)}`, 'mobile number 1[3-9]');
+    pushId('cn_mobile', spanStart, spanEnd, 'mobile number 1[3-9]', s, a + 2, b);
     return true;
   }
   if ((length === 18 || length === 15) && isProvincePrefix((s[a]! - 48) * 10 + s[a + 1]! - 48)) {
     const day = today();
-    const id = length === 18 ? validResidentId18(s, a, day) : validResidentId15(s, a, day);
-    if (id !== null) {
-      const hit = push('cn_resident_id', spanStart, spanEnd, `cn_resident_id:${id.id}`, length === 18 ? 'GB 11643 check digit' : 'GB 11643-1989 15-digit ID');
-      if (isUnder14(id.birth, day)) hit.minor = true;
+    const birth = length === 18 ? validResidentId18(s, a, day) : validResidentId15(s, a, day);
+    if (birth !== 0) {
+      const hit =
+        length === 18
+          ? pushId('cn_resident_id', spanStart, spanEnd, 'GB 11643 check digit', s, a, b, -1, foldUpper)
+          : pushId('cn_resident_id', spanStart, spanEnd, 'GB 11643-1989 15-digit ID', widenedId, 0, 18);
+      if (isUnder14(birth, day)) hit.minor = true;
+      // Residence permits of Taiwan (71, 83), Hong Kong (81) and Macao (82) residents: not mainland residents (Art. 4).
+      const prefix = (s[a]! - 48) * 10 + s[a + 1]! - 48;
+      if (prefix === 71 || prefix === 81 || prefix === 82 || prefix === 83) hit.nonMainland = true;
       return true;
     }
   }
@@ -122,14 +128,14 @@ function validateNumber(s: Buffer, a: number, b: number, spanStart: number, span
   if (!withX && length >= 14 && length <= 19) {
     const network = cardNetwork(s, a, b);
     if (network !== null) {
-      push('bank_card', spanStart, spanEnd, `bank_card:${asciiOf(s, a, b)}`, `Luhn + IIN ${network}`);
+      pushId('bank_card', spanStart, spanEnd, `Luhn + IIN ${network}`, s, a, b);
       return true;
     }
   }
   // After the card: an 18-digit UnionPay number passes the mod-31 check once in 31 tries, while
   // all-digit USCCs with a card's IIN (authority 6, tourism) are rare.
   if (length === 18 && !grouped && usccVerdict(s, a, isProvincePrefix) === 'valid') {
-    push('cn_uscc', spanStart, spanEnd, null, 'GB 32100 check character');
+    push('cn_uscc', spanStart, spanEnd, 'GB 32100 check character');
     return true;
   }
   if (length === 8 && !grouped) return validateEightDigits(s, a, b, spanStart);
@@ -140,7 +146,7 @@ function validateNumber(s: Buffer, a: number, b: number, spanStart: number, span
 function validateInternational(s: Buffer, a: number, b: number, spanStart: number, spanEnd: number): boolean {
   const length = b - a;
   if (length === 13 && startsWith86(s, a) && isMobile(s, a + 2)) {
-    push('cn_mobile', spanStart, spanEnd, `cn_mobile:${asciiOf(s, a + 2, b)}`, 'mobile number +86 1[3-9]');
+    pushId('cn_mobile', spanStart, spanEnd, 'mobile number +86 1[3-9]', s, a + 2, b);
     return true;
   }
   if (length !== 11) return false;
@@ -150,7 +156,7 @@ function validateInternational(s: Buffer, a: number, b: number, spanStart: numbe
   const hk = area === 50 && first >= 52 && first <= 57;
   const mo = area === 51 && first === 54;
   if (!hk && !mo) return false;
-  push('hk_mo_phone', spanStart, spanEnd, `hk_mo_phone:+${asciiOf(s, a, b)}`, hk ? 'Hong Kong number +852' : 'Macao number +853');
+  pushId('hk_mo_phone', spanStart, spanEnd, hk ? 'Hong Kong number +852' : 'Macao number +853', s, a, b, 43 /* + */);
   return true;
 }
 
@@ -158,7 +164,7 @@ function validateInternational(s: Buffer, a: number, b: number, spanStart: numbe
 function validateEightDigits(s: Buffer, a: number, b: number, spanStart: number): boolean {
   const why = weakVouch('tw_permit', spanStart);
   if (why !== null) {
-    push('tw_permit', spanStart, b, `tw_permit:${asciiOf(s, a, b)}`, why);
+    pushId('tw_permit', spanStart, b, why, s, a, b);
     return true;
   }
   const hint = state.hint;
@@ -167,7 +173,7 @@ function validateEightDigits(s: Buffer, a: number, b: number, spanStart: number)
   const whole = isWholeValue(spanStart, b);
   if (whole && (hint?.valueType === 'cn_mobile' || hint?.valueType === 'hk_mo_phone') && first >= 52 && first <= 57) {
     // Without its country code the number cannot say whether it is +852 or +853.
-    push('hk_mo_phone', spanStart, b, `hk_mo_phone:${asciiOf(s, a, b)}`, `field ${hint.entry}`);
+    pushId('hk_mo_phone', spanStart, b, `field ${hint.entry}`, s, a, b);
     return true;
   }
   return false;

@@ -5,7 +5,8 @@
  * value, so a body masked by the gateway re-scans clean (CLARIFICATIONS 12).
  */
 import type { ValueType } from '../domain.ts';
-import type { FieldMeaning, ValueHit } from './types.ts';
+import type { FieldMeaning } from './types.ts';
+import { push, pushIdString } from './values-state.ts';
 import { textOf, threeByteAt, unitsIn } from './utf8.ts';
 
 /** Types whose values identify a person, so a token of them is an identifier too. */
@@ -63,7 +64,7 @@ export function isVisiblyMasked(s: Buffer, start: number, end: number): boolean 
 /** Types a token can stand for; coordinates and IP addresses are syntax, a token is neither. */
 const tokenable: ReadonlySet<ValueType> = new Set<ValueType>([...identifying, 'cn_uscc', 'cn_plate']);
 
-export function fieldTokenHit(s: Buffer, start: number, end: number, hint: FieldMeaning, out: ValueHit[]): void {
+export function fieldTokenHit(s: Buffer, start: number, end: number, hint: FieldMeaning): void {
   const type = hint.valueType;
   if (type === undefined || !tokenable.has(type)) return;
   let a = start;
@@ -81,6 +82,7 @@ export function fieldTokenHit(s: Buffer, start: number, end: number, hint: Field
   if (!alnum || isVisiblyMasked(s, a, b)) return;
   const value = textOf(s, a, b);
   if (placeholders.has(value.toLowerCase())) return;
-  const identifier = identifying.has(type) ? `${type}:${type === 'email' ? value.toLowerCase() : value}` : null;
-  out.push({ type, start: a, end: b, identifier, why: `field ${hint.entry}` });
+  const why = `field ${hint.entry}`;
+  if (identifying.has(type)) pushIdString(type, a, b, why, `${type}:${type === 'email' ? value.toLowerCase() : value}`);
+  else push(type, a, b, why);
 }

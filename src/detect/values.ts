@@ -14,8 +14,10 @@ import { decimalEnd, decimalOut, emailDomainEnd, emailLocalStart, ipv4End, ipv6E
 import { scanNumber } from './values-numbers.ts';
 import { fieldTokenHit } from './values-token.ts';
 import { inFoldedCopy, scanFullWidth, startsFullWidthRun } from './values-width.ts';
-import { push, state, weakVouch } from './values-state.ts';
-import { asciiOf, threeByteAt, Utf16Offsets } from './utf8.ts';
+import { push, pushId, pushIdString, state, weakVouch } from './values-state.ts';
+import { foldLower } from './subjects.ts';
+import { threeByteAt, Utf16Offsets } from './utf8.ts';
+import { classDigit } from './classes.ts';
 
 /** ASCII chars that can start a value: 1 letters and digits, 2 `+ - :`, 0 the rest (skipped at once). */
 const asciiKind = new Uint8Array(128);
@@ -23,7 +25,7 @@ for (let c = 48; c <= 57; c++) asciiKind[c] = 1;
 for (let c = 65; c <= 90; c++) asciiKind[c] = asciiKind[c + 32] = 1;
 asciiKind[43] = asciiKind[45] = asciiKind[58] = 2;
 
-/** Lengths of a digit run that can be a value on its own: 8 (permits under a hint), 11, 13–19. */
+/** Lengths of a digit run that can be a value on its own: 8 (permits under a hint), 11, 13–19 (15 and 18: resident IDs). */
 const valueLength = new Uint8Array(64);
 for (const n of [8, 11, 13, 14, 15, 16, 17, 18, 19]) valueLength[n] = 1;
 
@@ -31,14 +33,20 @@ for (const n of [8, 11, 13, 14, 15, 16, 17, 18, 19]) valueLength[n] = 1;
  * Finds every validated value in the UTF-8 bytes `src[start, end)`, appending to out with byte
  * offsets. One left-to-right pass, no regex backtracking, no per-pattern rescans.
  */
-export function scanValues(src: Buffer, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
+export function scanValues(src: Buffer, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[], wantIds = true, flags = -1): void {
   state.src = src;
+  state.wantIds = wantIds;
   state.start = start;
   state.end = end;
   state.hint = hint;
   state.at = at;
   state.out = out;
   state.first = out.length;
+  // Digits alone (the walker read them): the one digit run the pass below would find, of a length a value may have.
+  if (flags === classDigit) {
+    if (valueLength[end - start] === 1) scanNumber(start, end, -1);
+    end = start;
+  }
   let i = start;
   while (i < end) {
     const c = src[i]!;
@@ -65,7 +73,7 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
       if (c === 58 /* : */ && i + 1 < end && src[i + 1] === 58 && (i === start || !isHexOrColon(src[i - 1]!))) {
         const e = ipv6End(src, i, end);
         if (e > 0) {
-          push('ipv6', i, e, null, 'IPv6 syntax');
+          push('ipv6', i, e, 'IPv6 syntax');
           i = e;
           continue;
         }
@@ -82,7 +90,7 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
     }
     i++;
   }
-  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(src, start, end, hint, out);
+  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(src, start, state.end, hint);
   state.out = idle;
   state.hint = null;
 }
@@ -123,9 +131,11 @@ export function findValues(text: string, start: number, end: number, hint: Field
   scanValues(src, before, src.length, hint, at, out);
   const offsets = new Utf16Offsets(src);
   for (let k = first; k < out.length; k++) {
-    const hit = out[k]!;
+    // Fingerprints belong to the byte scan; string callers read the identifier.
+    const { fp: _, ...hit } = out[k]!;
     hit.start = offsets.of(hit.start);
     hit.end = offsets.of(hit.end);
+    out[k] = hit as ValueHit;
   }
 }
 
@@ -166,7 +176,7 @@ function scanWord(i: number): number {
   if (next === 58 /* : */ && j - i <= 4 && isHexRun(i, j) && (i === state.start || src[i - 1] !== 58)) {
     const e = ipv6End(src, i, end);
     if (e > 0) {
-      push('ipv6', i, e, null, 'IPv6 syntax');
+      push('ipv6', i, e, 'IPv6 syntax');
       return e;
     }
   }
@@ -194,7 +204,7 @@ function scanEmail(at: number): number {
     local = emailLocalStart(src, at, previousEnd);
     if (local < 0) return at + 1;
   }
-  push('email', local, domainEnd, `email:${asciiOf(src, local, domainEnd).toLowerCase()}`, 'e-mail syntax');
+  pushId('email', local, domainEnd, 'e-mail syntax', src, local, domainEnd, -1, foldLower);
   return domainEnd;
 }
 
@@ -206,7 +216,7 @@ function scanDigitRun(i: number, plusAt: number, runEnd = -1): number {
   if (plusAt < 0 && j + 1 < end && src[j] === 46 && isDigit(src[j + 1]!)) {
     const v4 = j - i <= 3 && (i === state.start || src[i - 1] !== 46) ? ipv4End(src, i, end) : -1;
     if (v4 > 0) {
-      push('ipv4', i, v4, null, 'IPv4 syntax');
+      push('ipv4', i, v4, 'IPv4 syntax');
       return v4;
     }
     const e = scanDecimal(i, i);
@@ -245,14 +255,14 @@ function scanDecimal(signAt: number, digitsAt: number): number {
       // Both under 1 (0.125,0.250) reads as ratios, not a place.
       const place = Math.abs(v1) >= 1 || Math.abs(v2) >= 1;
       if (inRange && (hinted || (p1 >= 3 && p2 >= 3 && place))) {
-        const hit = push('geo_coordinate', signAt, e2, null, hinted ? `field ${hint?.entry ?? ''}` : 'coordinate pair in range');
+        const hit = push('geo_coordinate', signAt, e2, hinted ? `field ${hint?.entry ?? ''}` : 'coordinate pair in range');
         hit.precision = Math.min(p1, p2);
         return e2;
       }
     }
   }
   if (hinted && Math.abs(v1) <= 180) {
-    const hit = push('geo_coordinate', signAt, e1, null, `field ${hint?.entry ?? ''}`);
+    const hit = push('geo_coordinate', signAt, e1, `field ${hint?.entry ?? ''}`);
     hit.precision = p1;
     return e1;
   }
@@ -266,7 +276,7 @@ function scanCode(i: number, j: number, letters: number): void {
   if (length === 18) {
     const verdict = usccVerdict(src, i, isProvincePrefix);
     if (verdict !== null) {
-      const hit = push('cn_uscc', i, j, null, verdict === 'valid' ? 'GB 32100 check character' : 'GB 32100 check fails: early Fujian code shape');
+      const hit = push('cn_uscc', i, j, verdict === 'valid' ? 'GB 32100 check character' : 'GB 32100 check fails: early Fujian code shape');
       if (verdict === 'suspect') hit.suspect = true;
     }
     return;
@@ -278,14 +288,14 @@ function scanCode(i: number, j: number, letters: number): void {
   if (isPassportShape(src, i, j)) {
     const why = weakVouch('cn_passport', i);
     if (why !== null) {
-      push('cn_passport', i, j, `cn_passport:${asciiOf(src, i, j)}`, why);
+      pushId('cn_passport', i, j, why, src, i, j);
       return;
     }
   }
   if (isHkMacaoPermitShape(src, i, j)) {
     const why = weakVouch('hk_macao_permit', i);
     if (why !== null) {
-      push('hk_macao_permit', i, j, `hk_macao_permit:${asciiOf(src, i, j)}`, why);
+      pushId('hk_macao_permit', i, j, why, src, i, j);
       return;
     }
   }
@@ -308,7 +318,7 @@ function scanHkid(i: number, j: number): void {
     hitEnd = j + 3;
   }
   if (!(isDigit(check) || check === 65)) return;
-  if (validHkid(src, i, letters, check)) push('hkid', i, hitEnd, hkidIdentifier(src, i, letters, check), 'MOD 11 check digit');
+  if (validHkid(src, i, letters, check)) pushIdString('hkid', i, hitEnd, 'MOD 11 check digit', hkidIdentifier(src, i, letters, check));
 }
 
 /** A plate at a province character: weak, so only with a field name or hotword. */
@@ -319,6 +329,6 @@ function scanPlate(i: number): number {
   const e = i + length;
   if (e < end && isAlnum(src[e]!)) return e;
   const why = weakVouch('cn_plate', i);
-  if (why !== null) push('cn_plate', i, e, null, why);
+  if (why !== null) push('cn_plate', i, e, why);
   return e;
 }
