@@ -16,8 +16,8 @@ import { auditRecordSchema, newDecisionId, type AuditRecord, type AuditRecordInp
 import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
-import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput, ReserveSubjectsResult } from './types.ts';
-import { GroupCommit, insertCheckpoint, loadTreeState, prepareRecord, type CheckpointMark, type Writer } from './writer.ts';
+import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
+import { GroupCommit, insertCheckpoint, loadTreeState, prepareRecord, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
 import { startWriterThread } from './writer-client.ts';
 
 const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -75,7 +75,7 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
     if (driver.dialect === 'postgres' && !readOnly) {
       // Two processes writing one node's tree would fork it: the second refuses to start.
       const pgDriver = driver as Awaited<ReturnType<typeof openPostgres>>;
-      const lock = await pgDriver.writerClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('xborder-node'), hashtext($1)) AS ok", [nodeId]);
+      const lock = await pgDriver.writerClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('xborder-node:' || current_schema()), hashtext($1)) AS ok", [nodeId]);
       if (!lock.rows[0]?.ok) throw new XborderError('XB_ERR_CONFIG_INVALID', `xborder: another process is already running node "${nodeId}" on this database`);
     }
     const key = readOnly ? null : await loadSigningKey(dataDir, nodeId);
@@ -183,6 +183,14 @@ class Store implements AuditStore {
     this.writable();
     await this.writer.submit([{ op: 'release', decisionId }]);
   }
+  async finishTransfer(decisionId: string, settlement: Tally | 'release', outcome: AuditRecordInput): Promise<AppendResult> {
+    this.writable();
+    const record = prepareRecord(await this.parse(outcome));
+    const counted: WriterOp = settlement === 'release' ? { op: 'release', decisionId } : { op: 'settle', decisionId, tally: settlement };
+    const [, appended] = await this.writer.submit([counted, { op: 'append', record }]);
+    return appended as AppendResult;
+  }
+
 
   counters(enterprise: string, year: number) {
     return countersIn(this.driver.reader, enterprise, year);

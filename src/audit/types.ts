@@ -116,6 +116,11 @@ export interface AuditStore {
   reserveSubjects(input: ReserveSubjectsInput): Promise<ReserveSubjectsResult>;
   settleSubjects(decisionId: string, tally: Tally): Promise<void>;
   releaseSubjects(decisionId: string): Promise<void>;
+  /**
+   * A forwarded transfer's end in one transaction: its reservation settled into `settlement`
+   * (the first byte left) or released (nothing left), and its outcome record appended.
+   */
+  finishTransfer(decisionId: string, settlement: Tally | 'release', outcome: AuditRecordInput): Promise<AppendResult>;
   counters(enterprise: string, year: number): Promise<CounterTotals>;
   /** Sets the imported tally of (enterprise, year) and appends a `counter-import` record, in one transaction. */
   importCounters(input: CounterImport): Promise<AppendResult>;

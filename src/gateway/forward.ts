@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import type { AuditRecordInput } from '../audit/index.ts';
 import { XborderError } from '../errors.ts';
 import type { Decision, Destination, Enterprise } from '../policy/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -26,8 +27,11 @@ export interface ForwardInput {
   contentType: string | undefined;
   started: number;
   log: TransferLog;
-  /** Settles the reservation once the first byte left (sent = true), else releases it (CLARIFICATIONS 7). */
-  settle: (sent: boolean) => Promise<void>;
+  /**
+   * Ends the transfer in one transaction: the reservation settled if the first byte left
+   * (sent = true), else released (CLARIFICATIONS 7), and the outcome record appended.
+   */
+  finish: (sent: boolean, outcome: AuditRecordInput) => Promise<void>;
 }
 
 // Failures that happen before a connection exists: nothing of the body can have left.
@@ -58,12 +62,10 @@ export async function forwardTransfer(ctx: GatewayContext, exchange: Exchange, i
     });
   } catch (error) {
     const code = errorCode(error);
-    await input.settle(!beforeSending.has(code));
-    return upstreamFailed(ctx, input, code, decisionHeaders);
+    return upstreamFailed(ctx, input, code, !beforeSending.has(code), decisionHeaders);
   }
-  // The first byte left: the subjects count as sent (CLARIFICATIONS 7). Settling runs while the
-  // answer streams back; it never blocks the caller, and the outcome waits for it.
-  const settling = input.settle(true);
+  // The first byte left: the subjects count as sent (CLARIFICATIONS 7), settled with the outcome
+  // once the answer has streamed back, so the caller never waits for either.
   const responseHeaders = { ...callerResponseHeaders(upstream.headers), ...decisionHeaders };
   let bytes = 0;
   let failure: string | null = null;
@@ -79,39 +81,34 @@ export async function forwardTransfer(ctx: GatewayContext, exchange: Exchange, i
     // Headers already went out and the connection was cut: nothing more can be said to the caller.
     response = exchange.afterStream;
   }
-  await settling;
-  await recordOutcome(ctx, input, upstream.statusCode, failure, bytes);
+  await finish(ctx, input, true, upstream.statusCode, failure, bytes);
   input.log.status = upstream.statusCode;
   return response;
 }
 
-async function upstreamFailed(ctx: GatewayContext, input: ForwardInput, code: string, headers: Record<string, string>): Promise<Response> {
+async function upstreamFailed(ctx: GatewayContext, input: ForwardInput, code: string, sent: boolean, headers: Record<string, string>): Promise<Response> {
   ctx.metrics.upstreamErrors.inc({ destination: input.destination.id });
-  await recordOutcome(ctx, input, null, code, 0);
+  await finish(ctx, input, sent, null, code, 0);
   input.log.status = 502;
   input.log.code = 'XB_ERR_UPSTREAM';
   const error = new XborderError('XB_ERR_UPSTREAM', `the upstream of ${input.destination.id} failed (${code}) after the decision was recorded`);
   return problemResponse(error, { headers, extensions: { decisionId: input.decisionId } });
 }
 
-async function recordOutcome(ctx: GatewayContext, input: ForwardInput, status: number | null, error: string | null, bytes: number): Promise<void> {
-  try {
-    await ctx.store.append(
-      outcomeRecord({
-        decisionId: input.decisionId,
-        at: ctx.clock(),
-        status,
-        error,
-        latencyMs: performance.now() - input.started,
-        bytesReturned: bytes,
-        enterprise: input.enterprise,
-        destination: input.destination,
-      }),
-    );
-  } catch (failure) {
-    // The transfer already happened; the decision record is committed. Say so loudly.
-    ctx.logger.error({ err: failure, decisionId: input.decisionId }, 'the outcome record could not be appended');
-  }
+function finish(ctx: GatewayContext, input: ForwardInput, sent: boolean, status: number | null, error: string | null, bytes: number): Promise<void> {
+  return input.finish(
+    sent,
+    outcomeRecord({
+      decisionId: input.decisionId,
+      at: ctx.clock(),
+      status,
+      error,
+      latencyMs: performance.now() - input.started,
+      bytesReturned: bytes,
+      enterprise: input.enterprise,
+      destination: input.destination,
+    }),
+  );
 }
 
 function errorCode(error: unknown): string {

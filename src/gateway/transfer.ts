@@ -208,10 +208,12 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
       contentType: masked ? withUtf8Charset(contentType) : contentType,
       started,
       log,
-      settle: async (sent: boolean) => {
-        if (!sent) return release();
+      finish: async (sent, outcome) => {
         settled = true;
-        await ctx.store.settleSubjects(decisionId, decision.tally).catch((error: unknown) => ctx.logger.error({ err: error, decisionId }, 'settling a reservation failed'));
+        await ctx.store.finishTransfer(decisionId, sent ? decision.tally : 'release', outcome).catch((error: unknown) => {
+          // The transfer happened (or not) and its decision record is committed. Say so loudly.
+          ctx.logger.error({ err: error, decisionId }, 'the outcome record and the settlement could not be committed');
+        });
       },
     });
   } catch (thrown) {
@@ -220,9 +222,17 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
   }
 }
 
+// The header names to scan, per policy version (the settings' part is fixed for the process).
+const scannedHeaderNames = new WeakMap<LoadedPolicy, string[]>();
+
 function scannedHeaders(ctx: GatewayContext, policy: LoadedPolicy, exchange: Exchange): Record<string, string> {
+  let names = scannedHeaderNames.get(policy);
+  if (!names) {
+    names = [...new Set([...ctx.settings.scanHeaders, ...policy.settings.scanHeaders.map((n) => n.toLowerCase())])];
+    scannedHeaderNames.set(policy, names);
+  }
   const out: Record<string, string> = {};
-  for (const name of new Set([...ctx.settings.scanHeaders, ...policy.settings.scanHeaders.map((n) => n.toLowerCase())])) {
+  for (const name of names) {
     const value = exchange.headers[name];
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
