@@ -19,6 +19,8 @@ export interface FieldInfo {
   isName: boolean;
   /** What the name says about its values, as `mark*` bits: read once per value instead of the meaning's fields. */
   marks: number;
+  /** categoryBit of the meaning's sensitive category, 0 when none. */
+  categoryBit: number;
   /** Path segment as shown in `Finding.paths` (`.idNo`, `["a.b"]`, `.<cn_mobile>` for a key that is itself a value). */
   segment: string;
   /** The key itself holds a value (a JSON key that is a phone number): scanned at every occurrence. */
@@ -49,7 +51,8 @@ export function fieldInfo(meaning: FieldMeaning | null, isName: boolean, segment
   if (meaning?.personal !== undefined) marks |= markPersonal;
   if (meaning?.valueType !== undefined) marks |= markHint;
   const keyBytes = key === null || /["\\\u0000-\u001f]/.test(key) ? null : Buffer.from(key);
-  return { meaning, isName, marks, segment, keyHoldsValues, keyBytes, memoBase: '', memoPath: '', next: null, first: null };
+  const bit = meaning?.category === undefined ? 0 : categoryBit(meaning.category);
+  return { meaning, isName, marks, categoryBit: bit, segment, keyHoldsValues, keyBytes, memoBase: '', memoPath: '', next: null, first: null };
 }
 
 export interface ScanSettings {
@@ -237,10 +240,11 @@ export class ScanContext {
     if (meaning === null) return;
     const why = meaning.entry;
     // A card number under 银行账号 is one financial account, not two.
-    if (meaning.category !== undefined && (derived & categoryBit(meaning.category)) === 0) {
-      this.findings.add(meaning.category, base, segment, why);
-      this.span(meaning.category, segment, spanStart, spanEnd);
-      person.categories |= categoryBit(meaning.category);
+    const category = info!.categoryBit;
+    if (category !== 0 && (derived & category) === 0) {
+      this.findings.add(meaning.category!, base, segment, why);
+      this.span(meaning.category!, segment, spanStart, spanEnd);
+      person.categories |= category;
     }
     if (meaning.personal !== undefined) {
       this.findings.add(meaning.personal, base, segment, why);

@@ -81,13 +81,21 @@ export function fingerprintBytes(seed: number, lead: number, s: Uint8Array, a: n
     h1 = Math.imul(h1 ^ lead, 2654435761);
     h2 = Math.imul(h2 ^ lead, 1597334677);
   }
-  for (let i = a; i < b; i++) {
-    let c = s[i]!;
-    if (fold === foldLower) {
-      if (c >= 65 && c <= 90) c += 32;
-    } else if (fold === foldUpper && c >= 97 && c <= 122) c -= 32;
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+  if (fold === foldNone) {
+    for (let i = a; i < b; i++) {
+      const c = s[i]!;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+  } else {
+    const from = fold === foldLower ? 65 : 97;
+    const shift = fold === foldLower ? 32 : -32;
+    for (let i = a; i < b; i++) {
+      let c = s[i]!;
+      if (c >= from && c < from + 26) c += shift;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);

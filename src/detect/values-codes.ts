@@ -136,11 +136,17 @@ export function isHkMacaoPermitShape(s: Buffer, a: number, b: number): boolean {
 
 /** Province abbreviations that open a plate (GA 36-2018). */
 const plateProvinces = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
-const plateProvinceTable = new Uint8Array(0x10000);
-for (let k = 0; k < plateProvinces.length; k++) plateProvinceTable[plateProvinces.charCodeAt(k)] = 1;
+/** One bit per CJK unified ideograph (U+4E00–U+9FFF): 2.6 KiB, where every Chinese character of a body is looked up. */
+const cjkFirst = 0x4e00;
+const plateProvinceBits = new Int32Array((0xa000 - cjkFirst) >> 5);
+for (let k = 0; k < plateProvinces.length; k++) {
+  const c = plateProvinces.charCodeAt(k) - cjkFirst;
+  plateProvinceBits[c >> 5]! |= 1 << (c & 31);
+}
 
 export function isPlateProvince(c: number): boolean {
-  return plateProvinceTable[c] === 1;
+  const k = c - cjkFirst;
+  return k >= 0 && k < 0xa000 - cjkFirst && (plateProvinceBits[k >> 5]! & (1 << (k & 31))) !== 0;
 }
 
 function isPlateChar(c: number): boolean {

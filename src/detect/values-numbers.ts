@@ -8,7 +8,7 @@ import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, 
 import { usccVerdict } from './values-codes.ts';
 import { isAlnum, isDigit } from './values-net.ts';
 import { push, pushId, state, today, weakVouch } from './values-state.ts';
-import { foldUpper } from './subjects.ts';
+import { foldNone, foldUpper } from './subjects.ts';
 
 /** Group boundaries of the current grouped number: at most 6 groups (4-4-4-4-3 plus a country code). */
 const maxGroups = 6;
@@ -115,7 +115,7 @@ function validateNumber(s: Buffer, a: number, b: number, spanStart: number, span
     if (birth !== 0) {
       const hit =
         length === 18
-          ? pushId('cn_resident_id', spanStart, spanEnd, 'GB 11643 check digit', s, a, b, -1, foldUpper)
+          ? pushId('cn_resident_id', spanStart, spanEnd, 'GB 11643 check digit', s, a, b, -1, s[b - 1] === 120 ? foldUpper : foldNone)
           : pushId('cn_resident_id', spanStart, spanEnd, 'GB 11643-1989 15-digit ID', widenedId, 0, 18);
       if (isUnder14(birth, day)) hit.minor = true;
       // Residence permits of Taiwan (71, 83), Hong Kong (81) and Macao (82) residents: not mainland residents (Art. 4).
