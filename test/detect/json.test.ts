@@ -119,6 +119,17 @@ describe('JSON bodies', () => {
     expect(later.sensitiveSubjects).toBe(0);
   });
 
+  it('counts the resident IDs of Taiwan, Hong Kong and Macao residents (71, 81, 82, 83) apart, for Art. 4', async () => {
+    const people = ['810000199001011230', '820000198512124568', '830000197707077893', '710000200002293219', idA].map((idNo) => ({ name: '陈大文', idNo }));
+    // A token under an ID field says nothing of where its holder lives: it counts as mainland (the strict reading).
+    people.push({ name: '李四', idNo: 'tok_9f8e7d6c5b4a' });
+    const ids = finding(await scan(JSON.stringify(people), json), 'cn_resident_id')!;
+    expect(ids).toMatchObject({ count: 6, nonMainland: 4 });
+    const csv = await scan(`姓名,身份证号\r\n陈大文,810000199001011230\r\n张伟,${idA}\r\n`, { contentType: 'text/csv', at });
+    expect(finding(csv, 'cn_resident_id')).toMatchObject({ count: 2, nonMainland: 1 });
+    expect(finding(await scan(JSON.stringify({ idNo: idA }), json), 'cn_resident_id')).toMatchObject({ count: 1, nonMainland: 0 });
+  });
+
   it('makes a bare resident ID sensitive only when asked', async () => {
     const body = JSON.stringify([{ name: '张三', idNo: idA }]);
     expect((await scan(body, json)).sensitiveSubjects).toBe(0);
