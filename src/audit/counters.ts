@@ -1,17 +1,14 @@
 /**
- * Distinct subjects per enterprise, calendar year and class (CLARIFICATIONS 3, 5, 7). Each
- * function runs inside the writer's transaction; the unique key of `subject_claims` decides who
- * counts a person first, on one node or many.
+ * Distinct subjects per enterprise, calendar year and class (CLARIFICATIONS 3, 5, 7): the
+ * totals and the settling of reservations. Each function runs inside the writer's transaction;
+ * claiming people and giving them back is in claims.ts.
  */
 import { subjectClasses, type SubjectClass } from '../domain.ts';
 import type { SqlConn } from './sql.ts';
-import type { ClassHash, CounterTotals, ReserveSubjectsInput, ReserveSubjectsResult, Tally, TallyName } from './types.ts';
+import type { ClassHash, CounterTotals, ReserveSubjectsInput, Tally, TallyName } from './types.ts';
 import type { SubjectHashes } from './subject-key.ts';
 
-const tallies: readonly TallyName[] = ['regulated', 'exempt', 'reserved', 'imported'];
-// 6 parameters a row.
-const claimsPerStatement = 2000;
-
+export const tallies: readonly TallyName[] = ['regulated', 'exempt', 'reserved', 'imported'];
 /** Accepts both input shapes; `{ cls, hash }` entries with the same hash are one person. */
 export function normaliseSubjects(subjects: ReserveSubjectsInput['subjects']): SubjectHashes[] {
   const people: SubjectHashes[] = [];
@@ -33,7 +30,7 @@ export function normaliseSubjects(subjects: ReserveSubjectsInput['subjects']): S
   return people;
 }
 
-function classesOf(subject: SubjectHashes): SubjectClass[] {
+export function classesOf(subject: SubjectHashes): SubjectClass[] {
   // Every person counts as nonSensitive; one carrying a sensitive category also as sensitive.
   return subject.sensitive ? ['nonSensitive', 'sensitive'] : ['nonSensitive'];
 }
@@ -57,63 +54,70 @@ async function readTotals(tx: SqlConn, enterprise: string, year: number): Promis
 
 export { readTotals as countersIn };
 
-async function addToTotals(tx: SqlConn, enterprise: string, year: number, tally: TallyName, delta: Record<SubjectClass, number>): Promise<void> {
-  for (const cls of subjectClasses) {
-    if (delta[cls] === 0) continue;
-    await tx.run(
-      `INSERT INTO subject_totals (enterprise, year, cls, tally, count) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (enterprise, year, cls, tally) DO UPDATE SET count = subject_totals.count + excluded.count`,
-      [enterprise, year, cls, tally, delta[cls]],
-    );
-  }
-}
+/**
+ * The totals one batch changes, kept in memory and written once before COMMIT, so a transfer's
+ * reserve, settle and release cost no totals round trip each; reads inside the batch see its own
+ * changes. Safe because nobody else writes a pair's totals meanwhile: SQLite has one writer, and
+ * on PostgreSQL the batch holds the pair's lock (claims.ts).
+ */
+export class BatchTotals {
+  private readonly stored = new Map<string, Promise<CounterTotals>>();
+  private readonly changes = new Map<string, { enterprise: string; year: number; cls: SubjectClass; tally: TallyName; set: number | null; delta: number }>();
 
-export async function reserveIn(tx: SqlConn, input: ReserveSubjectsInput): Promise<ReserveSubjectsResult> {
-  const { enterprise, year, decisionId } = input;
-  const people = normaliseSubjects(input.subjects);
-  const claims = new Map<string, [SubjectClass, string]>();
-  for (const person of people) {
-    for (const cls of classesOf(person)) for (const hash of person.hashes) claims.set(`${cls}:${hash}`, [cls, hash]);
-  }
-  // One global order for the rows: concurrent transactions on several nodes then take the
-  // unique-key locks in the same order and cannot deadlock.
-  const ordered = [...claims.keys()].sort();
-  const inserted = new Set<string>();
-  for (let start = 0; start < ordered.length; start += claimsPerStatement) {
-    const slice = ordered.slice(start, start + claimsPerStatement);
-    const params: unknown[] = [];
-    for (const key of slice) {
-      const [cls, hash] = claims.get(key)!;
-      params.push(enterprise, year, cls, hash, decisionId, 'reserved');
+  constructor(private readonly tx: SqlConn) {}
+
+  async read(enterprise: string, year: number): Promise<CounterTotals> {
+    const pair = `${enterprise}\u0000${year}`;
+    let stored = this.stored.get(pair);
+    if (!stored) this.stored.set(pair, (stored = readTotals(this.tx, enterprise, year)));
+    const base = await stored;
+    const totals: CounterTotals = { enterprise, year, total: { ...base.total }, byTally: { nonSensitive: { ...base.byTally.nonSensitive }, sensitive: { ...base.byTally.sensitive } } };
+    for (const change of this.changes.values()) {
+      if (change.enterprise !== enterprise || change.year !== year) continue;
+      const before = totals.byTally[change.cls][change.tally];
+      const after = (change.set ?? before) + change.delta;
+      totals.byTally[change.cls][change.tally] = after;
+      totals.total[change.cls] += after - before;
     }
-    const rows = await tx.all<{ cls: string; hash: string }>(
-      `INSERT INTO subject_claims (enterprise, year, cls, hash, decision_id, tally) VALUES ${slice.map(() => '(?,?,?,?,?,?)').join(',')}
-       ON CONFLICT (enterprise, year, cls, hash) DO NOTHING RETURNING cls, hash`,
-      params,
-    );
-    for (const row of rows) inserted.add(`${row.cls}:${row.hash}`);
+    return totals;
   }
-  // A person is new only if none of its hashes was seen before (CLARIFICATIONS 1); its other
-  // hashes are still recorded, so a later transfer carrying only its mobile is recognised.
-  const fresh: Record<SubjectClass, number> = { nonSensitive: input.unkeyed.nonSensitive, sensitive: input.unkeyed.sensitive };
-  for (const person of people) {
-    for (const cls of classesOf(person)) if (person.hashes.every((hash) => inserted.has(`${cls}:${hash}`))) fresh[cls] += 1;
+
+  private change(enterprise: string, year: number, cls: SubjectClass, tally: TallyName) {
+    const key = `${enterprise}\u0000${year}\u0000${cls}\u0000${tally}`;
+    let change = this.changes.get(key);
+    if (!change) this.changes.set(key, (change = { enterprise, year, cls, tally, set: null, delta: 0 }));
+    return change;
   }
-  await tx.run(
-    `INSERT INTO subject_reservations (decision_id, enterprise, year, new_non_sensitive, new_sensitive, tally) VALUES (?, ?, ?, ?, ?, 'reserved')
-     ON CONFLICT (decision_id) DO UPDATE SET new_non_sensitive = subject_reservations.new_non_sensitive + excluded.new_non_sensitive,
-       new_sensitive = subject_reservations.new_sensitive + excluded.new_sensitive`,
-    [decisionId, enterprise, year, fresh.nonSensitive, fresh.sensitive],
-  );
-  await addToTotals(tx, enterprise, year, 'reserved', fresh);
-  const totals = await readTotals(tx, enterprise, year);
-  const counts = Object.fromEntries(
-    subjectClasses.map((cls) => [cls, { before: totals.total[cls] - fresh[cls], new: fresh[cls] }]),
-  ) as ReserveSubjectsResult['counts'];
-  return { counts, exemptBefore: { nonSensitive: totals.byTally.nonSensitive.exempt, sensitive: totals.byTally.sensitive.exempt } };
+
+  add(enterprise: string, year: number, tally: TallyName, delta: Record<SubjectClass, number>): void {
+    for (const cls of subjectClasses) if (delta[cls] !== 0) this.change(enterprise, year, cls, tally).delta += delta[cls];
+  }
+
+  /** Replaces a tally (an import), whatever it was. */
+  replace(enterprise: string, year: number, tally: TallyName, counts: Record<SubjectClass, number>): void {
+    for (const cls of subjectClasses) Object.assign(this.change(enterprise, year, cls, tally), { set: counts[cls], delta: 0 });
+  }
+
+  /** Writes every change, in key order. */
+  async flush(): Promise<void> {
+    for (const key of [...this.changes.keys()].sort()) {
+      const { enterprise, year, cls, tally, set, delta } = this.changes.get(key)!;
+      if (set === null && delta === 0) continue;
+      await this.tx.run(
+        set === null
+          ? `INSERT INTO subject_totals (enterprise, year, cls, tally, count) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (enterprise, year, cls, tally) DO UPDATE SET count = subject_totals.count + excluded.count`
+          : `INSERT INTO subject_totals (enterprise, year, cls, tally, count) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (enterprise, year, cls, tally) DO UPDATE SET count = excluded.count`,
+        [enterprise, year, cls, tally, (set ?? 0) + delta],
+      );
+    }
+    this.changes.clear();
+    this.stored.clear();
+  }
 }
 
-interface ReservationRow {
+export interface ReservationRow {
   enterprise: string;
   year: number;
   new_non_sensitive: number;
@@ -121,7 +125,7 @@ interface ReservationRow {
   tally: string;
 }
 
-async function pendingReservation(tx: SqlConn, decisionId: string): Promise<ReservationRow | null> {
+export async function pendingReservation(tx: SqlConn, decisionId: string): Promise<ReservationRow | null> {
   const rows = await tx.all<ReservationRow>(
     'SELECT enterprise, year, new_non_sensitive, new_sensitive, tally FROM subject_reservations WHERE decision_id = ?',
     [decisionId],
@@ -130,37 +134,22 @@ async function pendingReservation(tx: SqlConn, decisionId: string): Promise<Rese
   return row && row.tally === 'reserved' ? row : null;
 }
 
-const delta = (row: ReservationRow, sign: 1 | -1): Record<SubjectClass, number> => ({
+export const delta = (row: ReservationRow, sign: 1 | -1): Record<SubjectClass, number> => ({
   nonSensitive: sign * Number(row.new_non_sensitive),
   sensitive: sign * Number(row.new_sensitive),
 });
 
 /** The transfer was sent (its first byte left): its people stay counted in `tally`. */
-export async function settleIn(tx: SqlConn, decisionId: string, tally: Tally): Promise<void> {
+export async function settleIn(tx: SqlConn, totals: BatchTotals, decisionId: string, tally: Tally): Promise<void> {
   const row = await pendingReservation(tx, decisionId);
   if (!row) return;
   await tx.run("UPDATE subject_claims SET tally = ? WHERE decision_id = ? AND tally = 'reserved'", [tally, decisionId]);
-  await addToTotals(tx, row.enterprise, row.year, 'reserved', delta(row, -1));
-  await addToTotals(tx, row.enterprise, row.year, tally, delta(row, 1));
+  totals.add(row.enterprise, Number(row.year), 'reserved', delta(row, -1));
+  totals.add(row.enterprise, Number(row.year), tally, delta(row, 1));
   await tx.run('UPDATE subject_reservations SET tally = ? WHERE decision_id = ?', [tally, decisionId]);
 }
 
-/** The transfer was not sent: drop only this decision's claims (CLARIFICATIONS 7). */
-export async function releaseIn(tx: SqlConn, decisionId: string): Promise<void> {
-  const row = await pendingReservation(tx, decisionId);
-  if (!row) return;
-  await tx.run("DELETE FROM subject_claims WHERE decision_id = ? AND tally = 'reserved'", [decisionId]);
-  await addToTotals(tx, row.enterprise, row.year, 'reserved', delta(row, -1));
-  await tx.run('DELETE FROM subject_reservations WHERE decision_id = ?', [decisionId]);
-}
-
 /** Seeds the people counted before the gateway; a later import for the same year replaces it. */
-export async function importIn(tx: SqlConn, enterprise: string, year: number, counts: Record<SubjectClass, number>): Promise<void> {
-  for (const cls of subjectClasses) {
-    await tx.run(
-      `INSERT INTO subject_totals (enterprise, year, cls, tally, count) VALUES (?, ?, ?, 'imported', ?)
-       ON CONFLICT (enterprise, year, cls, tally) DO UPDATE SET count = excluded.count`,
-      [enterprise, year, cls, counts[cls]],
-    );
-  }
+export function importIn(totals: BatchTotals, enterprise: string, year: number, counts: Record<SubjectClass, number>): void {
+  totals.replace(enterprise, year, 'imported', counts);
 }

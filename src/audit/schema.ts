@@ -44,6 +44,17 @@ export const migrations: readonly Migration[] = [
         count BIGINT NOT NULL, PRIMARY KEY (enterprise, year, cls, tally))`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // People a transfer could not count because another transfer had only reserved them: if
+      // that one is refused, its claims pass to the first waiting transfer (claims.ts).
+      `CREATE TABLE subject_waits (
+        decision_id TEXT NOT NULL, person TEXT NOT NULL, enterprise TEXT NOT NULL, year INTEGER NOT NULL,
+        cls TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (decision_id, cls, person, hash))`,
+      'CREATE INDEX subject_waits_claim ON subject_waits (enterprise, year, cls, hash)',
+    ],
+  },
 ];
 
 export async function migrate(driver: SqlDriver): Promise<number> {

@@ -13,7 +13,8 @@ import type { SubjectClass } from '../domain.ts';
 import { XborderError } from '../errors.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
 import { recordSegments, storedRecordJson, type RecordSegments } from './canonical-record.ts';
-import { importIn, releaseIn, reserveIn, settleIn } from './counters.ts';
+import { lockCounters, releaseIn, reserveIn } from './claims.ts';
+import { BatchTotals, importIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
 import type { AuditRecord } from './records.ts';
 import type { SqlConn, SqlDriver } from './sql.ts';
@@ -149,16 +150,31 @@ export async function loadTreeState(reader: SqlConn, node: string): Promise<Tree
   return { frontier, zoneSeq: new Map(zones.map((row) => [row.zone, Number(row.seq)])) };
 }
 
-async function runOp(tx: SqlConn, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
+/** Takes the batch's counter locks up front, in the one order every node uses (counters.ts). */
+function lockBatch(tx: SqlConn, dialect: SqlDriver['dialect'], batch: Item[]): Promise<void> {
+  const reserve: ReserveSubjectsInput[] = [];
+  const decisions: string[] = [];
+  const imports: { enterprise: string; year: number }[] = [];
+  for (const { ops } of batch) {
+    for (const op of ops) {
+      if (op.op === 'reserve') reserve.push(op.input);
+      else if (op.op === 'settle' || op.op === 'release') decisions.push(op.decisionId);
+      else if (op.op === 'import') imports.push(op);
+    }
+  }
+  return lockCounters(tx, dialect, { reserve, decisions, imports });
+}
+
+async function runOp(tx: SqlConn, totals: BatchTotals, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
   switch (op.op) {
     case 'reserve':
-      return reserveIn(tx, op.input);
+      return reserveIn(tx, totals, op.input);
     case 'settle':
-      return settleIn(tx, op.decisionId, op.tally);
+      return settleIn(tx, totals, op.decisionId, op.tally);
     case 'release':
-      return releaseIn(tx, op.decisionId);
+      return releaseIn(tx, totals, op.decisionId);
     case 'import':
-      return importIn(tx, op.enterprise, op.year, op.counts);
+      return importIn(totals, op.enterprise, op.year, op.counts);
     case 'checkpoint':
       return insertCheckpoint(tx, op.checkpoint);
   }
@@ -248,6 +264,8 @@ export class GroupCommit implements Writer {
     let durable: Promise<void>;
     try {
       ({ durable } = await this.driver.pipelined(async (tx) => {
+        await lockBatch(tx, this.driver.dialect, batch);
+        const totals = new BatchTotals(tx);
         for (let i = 0; i < batch.length; i++) {
           const { ops } = batch[i]!;
           for (let j = 0; j < ops.length; j++) {
@@ -255,7 +273,7 @@ export class GroupCommit implements Writer {
             if (op.op !== 'append') {
               // Rows gathered so far go in first, so every op sees the writes before it.
               await flushRows(tx);
-              results[i]![j] = await runOp(tx, op);
+              results[i]![j] = await runOp(tx, totals, op);
               continue;
             }
             const { record } = op;
@@ -279,6 +297,7 @@ export class GroupCommit implements Writer {
           }
         }
         await flushRows(tx);
+        await totals.flush();
       }));
     } catch (cause) {
       failed(cause);

@@ -67,6 +67,60 @@ describe.each(backends)('subject counters on $name', (backend) => {
     expect((await s.counters('E1', 2026)).byTally.nonSensitive.regulated).toBe(2);
   });
 
+  it('hands a refused transfer\'s people to the transfer that met them meanwhile, so someone sent is counted', async () => {
+    const s = await open();
+    const tally = async () => (await s.counters('E1', 2026)).byTally;
+    // Y meets a and b while X has only reserved them: X counts them, Y does not.
+    const x = await reserve(s, [person(['a'], true), person(['b'])]);
+    const y = await reserve(s, [person(['a'], true), person(['b'])]);
+    expect(y.counts).toEqual({ nonSensitive: { before: 2, new: 0 }, sensitive: { before: 1, new: 0 } });
+    await s.settleSubjects(y.decisionId, 'regulated');
+    await s.releaseSubjects(x.decisionId);
+    expect((await tally()).nonSensitive).toEqual({ regulated: 2, exempt: 0, reserved: 0, imported: 0 });
+    expect((await tally()).sensitive).toEqual({ regulated: 1, exempt: 0, reserved: 0, imported: 0 });
+    expect((await reserve(s, [person(['a'], true), person(['b'])])).counts.nonSensitive).toEqual({ before: 2, new: 0 });
+  });
+
+  it('passes a released claim down the line of waiting transfers, still pending or sent', async () => {
+    const s = await open();
+    const x = await reserve(s, [person(['a'])]);
+    const y1 = await reserve(s, [person(['a'])]);
+    const y2 = await reserve(s, [person(['a'])]);
+    await s.releaseSubjects(x.decisionId);
+    // y1 holds a now, still reserved: the reserved tally keeps counting it once.
+    expect((await s.counters('E1', 2026)).byTally.nonSensitive).toMatchObject({ reserved: 1, regulated: 0 });
+    await s.releaseSubjects(y1.decisionId);
+    await s.settleSubjects(y2.decisionId, 'exempt');
+    expect((await s.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 0, exempt: 1, reserved: 0, imported: 0 });
+  });
+
+  it('counts a waiting person with several identifiers only once all of them are its transfer\'s', async () => {
+    const s = await open();
+    const x = await reserve(s, [person(['id-a'])]);
+    const z = await reserve(s, [person(['mob-a'])]);
+    const y = await reserve(s, [person(['id-a', 'mob-a', 'mail-a'])]);
+    expect(y.counts.nonSensitive.new).toBe(0);
+    await s.settleSubjects(y.decisionId, 'regulated');
+    await s.releaseSubjects(x.decisionId);
+    // mob-a is still z's: the person may yet be z's to count.
+    expect((await s.counters('E1', 2026)).total.nonSensitive).toBe(1);
+    await s.releaseSubjects(z.decisionId);
+    expect((await s.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 1, exempt: 0, reserved: 0, imported: 0 });
+    const known = await reserve(s, [person(['mob-a'])]);
+    expect(known.counts.nonSensitive).toEqual({ before: 1, new: 0 });
+  });
+
+  it('leaves a waiting person uncounted by its transfer once another holder of it was sent', async () => {
+    const s = await open();
+    const x = await reserve(s, [person(['id-a'])]);
+    const z = await reserve(s, [person(['mob-a'])]);
+    const y = await reserve(s, [person(['id-a', 'mob-a'])]);
+    await s.settleSubjects(z.decisionId, 'regulated');
+    await s.settleSubjects(y.decisionId, 'regulated');
+    await s.releaseSubjects(x.decisionId);
+    expect((await s.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 1, exempt: 0, reserved: 0, imported: 0 });
+  });
+
   it('keeps exempt transfers in their own tally and reports it apart (CLARIFICATIONS 5)', async () => {
     const s = await open();
     const exempt = await reserve(s, [person(['a']), person(['b'])]);
