@@ -10,10 +10,10 @@ import { XborderError } from '../errors.ts';
 import { UsageError, parseOptions, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
 import { verifyExport, writeExport } from './export.ts';
-import { storeSource } from './sources.ts';
+import { verifyStore } from './sources.ts';
 import { openDriver, openStore } from './store.ts';
 import type { AuditQuery } from './types.ts';
-import { formatReport, verifyLog } from './verify.ts';
+import { formatReport } from './verify.ts';
 
 const storeOptions = {
   db: { type: 'string' },
@@ -72,14 +72,9 @@ const verify: Command = {
       io.stdout(formatReport(report));
       return report.ok ? 0 : 1;
     }
-    const driver = await openDriver(location(values, io));
-    try {
-      const report = await verifyLog(await storeSource(driver.reader, { node: values.node, trusted }));
-      io.stdout(formatReport(report));
-      return report.ok ? 0 : 1;
-    } finally {
-      await driver.close();
-    }
+    const report = await verifyStore(location(values, io), { node: values.node, trusted });
+    io.stdout(formatReport(report));
+    return report.ok ? 0 : 1;
   },
 };
 

@@ -51,3 +51,7 @@ export {
   verifyInclusion,
 } from './merkle.ts';
 export { csvColumns, formatRecords, iterateRecords } from './query.ts';
+export { verifyStore } from './sources.ts';
+export { formatReport, verifyLog } from './verify.ts';
+export type { NodeReport, VerifyFailure, VerifyReport, VerifySource } from './verify.ts';
+export { verifyExport, writeExport } from './export.ts';

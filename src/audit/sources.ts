@@ -2,7 +2,9 @@
 import type { JWK } from 'jose';
 import type { PublicKeyEntry, SignedCheckpoint } from './checkpoint.ts';
 import type { SqlConn } from './sql.ts';
-import type { LeafRow, VerifySource } from './verify.ts';
+import { openDriver } from './store.ts';
+import type { OpenStoreOptions } from './types.ts';
+import { verifyLog, type LeafRow, type VerifyReport, type VerifySource } from './verify.ts';
 
 export async function readKeys(reader: SqlConn): Promise<PublicKeyEntry[]> {
   const rows = await reader.all<{ kid: string; node: string; jwk: string; created_at: string }>('SELECT kid, node, jwk, created_at FROM audit_keys ORDER BY node, created_at');
@@ -52,4 +54,20 @@ export async function storeSource(reader: SqlConn, options: { node?: string; tru
     keys: await readKeys(reader),
     trusted: (options.trusted ?? []).filter((c) => nodes.includes(c.origin)),
   };
+}
+
+/**
+ * `xborder audit verify` as a function: recomputes every node's tree (or one node's) from the
+ * stored records, checks every checkpoint's signature and root and the consistency between them.
+ */
+export async function verifyStore(
+  location: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>,
+  options: { node?: string; trusted?: SignedCheckpoint[] } = {},
+): Promise<VerifyReport> {
+  const driver = await openDriver(location);
+  try {
+    return await verifyLog(await storeSource(driver.reader, options));
+  } finally {
+    await driver.close();
+  }
 }
