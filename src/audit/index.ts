@@ -12,6 +12,8 @@ export type {
   CounterTotals,
   InclusionProof,
   OpenStoreOptions,
+  PersonIdentifiers,
+  ReservePeopleInput,
   ReserveSubjectsInput,
   ReserveSubjectsResult,
   Tally,

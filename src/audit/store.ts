@@ -16,7 +16,7 @@ import { auditRecordSchema, newDecisionId, type AuditRecord, type AuditRecordInp
 import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
-import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
+import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
 import { GroupCommit, insertCheckpoint, loadTreeState, prepareRecord, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
 import { startWriterThread } from './writer-client.ts';
 
@@ -89,11 +89,12 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
     let store: Store | null = null;
     const onCommitted = (_head: CheckpointMark, marks: CheckpointMark[]) => store?.signMarks(marks);
     let writer: Writer;
+    const subjectKey = options.subjectKey ?? null;
     if (readOnly) writer = new GroupCommit(driver, nodeId, { frontier: new Frontier(), zoneSeq: new Map() }, checkpointEvery, onCommitted);
     else if (driver.dialect === 'sqlite') {
       // SQLite's synchronous INSERTs and COMMITs run in their own thread (writer-thread.ts).
-      writer = await startWriterThread({ file: sqliteFile(options, dataDir), nodeId, checkpointEvery }, onCommitted);
-    } else writer = new GroupCommit(driver, nodeId, await loadTreeState(driver.reader, nodeId), checkpointEvery, onCommitted);
+      writer = await startWriterThread({ file: sqliteFile(options, dataDir), nodeId, checkpointEvery, subjectSecret: subjectKey?.secret ?? null }, onCommitted);
+    } else writer = new GroupCommit(driver, nodeId, await loadTreeState(driver.reader, nodeId), checkpointEvery, onCommitted, subjectKey);
     store = new Store(driver, writer, nodeId, key, { checkpointIntervalMs, clock });
     return store;
   } catch (error) {
@@ -171,6 +172,12 @@ class Store implements AuditStore {
       if (!Number.isInteger(input.unkeyed[cls]) || input.unkeyed[cls] < 0) throw new XborderError('XB_ERR_BAD_INPUT', `xborder: unkeyed.${cls} must be a count`);
     }
     const [reserved] = await this.writer.submit([{ op: 'reserve', input }]);
+    return reserved as ReserveSubjectsResult;
+  }
+
+  async reservePeople(input: ReservePeopleInput): Promise<ReserveSubjectsResult> {
+    this.writable();
+    const [reserved] = await this.writer.submit([{ op: 'reserve-people', input }]);
     return reserved as ReserveSubjectsResult;
   }
 

@@ -10,6 +10,7 @@ import type { SubjectClass } from '../domain.ts';
 import type { SubjectEvidence } from '../detect/types.ts';
 import { XborderError } from '../errors.ts';
 import { subjectHmac, type SubjectHmac } from './subject-hmac.ts';
+import type { PersonIdentifiers } from './types.ts';
 
 export interface SubjectKey {
   readonly secret: Buffer;
@@ -99,7 +100,7 @@ function hmacOf(key: SubjectKey): SubjectHmac {
  * People sharing an identifier are one person: their identifiers are merged, so each hash
  * belongs to exactly one subject of the transfer.
  */
-export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence[]): HashedSubjects {
+export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence[] | readonly PersonIdentifiers[]): HashedSubjects {
   const unkeyed: Record<SubjectClass, number> = { nonSensitive: 0, sensitive: 0 };
   const owner = new Map<string, number>();
   const parent: number[] = [];
@@ -110,7 +111,7 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     }
     return i;
   };
-  const keyed: SubjectEvidence[] = [];
+  const keyed: PersonIdentifiers[] = [];
   for (const subject of evidence) {
     if (subject.identifiers.length === 0) {
       unkeyed.nonSensitive += 1;

@@ -52,6 +52,20 @@ export interface ReserveSubjectsInput {
   unkeyed: Record<SubjectClass, number>;
 }
 
+/** One person of a transfer as detect found them: identifiers not yet hashed. */
+export interface PersonIdentifiers {
+  identifiers: readonly string[];
+  sensitive: boolean;
+}
+
+/** A reservation of people whose identifiers the store hashes with its subject key. */
+export interface ReservePeopleInput {
+  enterprise: string;
+  year: number;
+  decisionId: string;
+  people: readonly PersonIdentifiers[];
+}
+
 export interface ReserveSubjectsResult {
   /** `before` includes the exempt tally, imports and other pending reservations; `new` is this transfer's. */
   counts: SubjectCounts;
@@ -114,6 +128,12 @@ export interface AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
   append(record: AuditRecordInput): Promise<AppendResult>;
   reserveSubjects(input: ReserveSubjectsInput): Promise<ReserveSubjectsResult>;
+  /**
+   * The same for people as detect found them: their identifiers are hashed with the store's
+   * subject key where its writer runs (the SQLite writer thread), so neither the hashing nor
+   * the hashes burden the caller's thread. Needs a store opened with `subjectKey`.
+   */
+  reservePeople(input: ReservePeopleInput): Promise<ReserveSubjectsResult>;
   settleSubjects(decisionId: string, tally: Tally): Promise<void>;
   releaseSubjects(decisionId: string): Promise<void>;
   /**

@@ -9,12 +9,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { XborderError } from '../errors.ts';
 import { openSqlite } from './sql.ts';
+import { subjectKeyFrom } from './subject-key.ts';
 import { GroupCommit, loadTreeState, type CheckpointMark, type WriterOp } from './writer.ts';
 
 export interface WriterThreadData {
   file: string;
   nodeId: string;
   checkpointEvery: number;
+  /** The subject key's secret: people are hashed here, off the main thread. */
+  subjectSecret: Buffer | null;
 }
 
 export type WriterReply = { id: number; results: unknown[] } | { id: number; error: WireError };
@@ -41,7 +44,7 @@ export function toWire(error: unknown): WireError {
 const port = parentPort!;
 const post = (message: FromWriter) => port.postMessage(message);
 
-async function start({ file, nodeId, checkpointEvery }: WriterThreadData): Promise<void> {
+async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThreadData): Promise<void> {
   const driver = openSqlite(file, { readerConnection: false });
   const state = await loadTreeState(driver.reader, nodeId).catch(async (error: unknown) => {
     await driver.close();
@@ -50,10 +53,18 @@ async function start({ file, nodeId, checkpointEvery }: WriterThreadData): Promi
   // Every caller of a batch is answered in one message: GroupCommit calls `done` for the whole
   // batch in one synchronous loop, so a microtask after the first reply sees them all.
   const outbox = { replies: [] as WriterReply[], head: { size: state.frontier.size, root: state.frontier.root() } as CheckpointMark, marks: [] as CheckpointMark[], queued: false };
-  const writer = new GroupCommit(driver, nodeId, state, checkpointEvery, (head, marks) => {
-    outbox.head = head;
-    outbox.marks.push(...marks);
-  });
+  const subjectKey = subjectSecret ? subjectKeyFrom(Buffer.from(subjectSecret), 'env') : null;
+  const writer = new GroupCommit(
+    driver,
+    nodeId,
+    state,
+    checkpointEvery,
+    (head, marks) => {
+      outbox.head = head;
+      outbox.marks.push(...marks);
+    },
+    subjectKey,
+  );
   const send = () => {
     outbox.queued = false;
     post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks });

@@ -17,8 +17,10 @@ import { lockCounters, releaseIn, reserveIn } from './claims.ts';
 import { BatchTotals, importIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
 import type { AuditRecord } from './records.ts';
-import type { Column, SqlConn, SqlDriver } from './sql.ts';
-import type { AppendResult, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
+import type { SqlConn, SqlDriver } from './sql.ts';
+import type { SubjectKey } from './subject-key.ts';
+import { hashSubjects } from './subject-key.ts';
+import type { AppendResult, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
 
 /**
  * A validated record, encoded where it was validated: its canonical members (without the stored
@@ -40,6 +42,8 @@ export interface PreparedRecord {
 export type WriterOp =
   | { op: 'append'; record: PreparedRecord }
   | { op: 'reserve'; input: ReserveSubjectsInput }
+  /** Hashed by the writer with its subject key, then a `reserve` (store.reservePeople). */
+  | { op: 'reserve-people'; input: ReservePeopleInput }
   | { op: 'settle'; decisionId: string; tally: Tally }
   | { op: 'release'; decisionId: string }
   | { op: 'import'; enterprise: string; year: number; counts: Record<SubjectClass, number> }
@@ -49,6 +53,7 @@ export type WriterOp =
 export interface WriterResults {
   append: AppendResult;
   reserve: ReserveSubjectsResult;
+  'reserve-people': ReserveSubjectsResult;
   settle: undefined;
   release: undefined;
   import: undefined;
@@ -87,12 +92,9 @@ interface Item {
   done: Done;
 }
 
-const recordColumns: readonly Column[] = [
-  { name: 'node', type: 'text' }, { name: 'leaf_index', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'decision_id', type: 'text' },
-  { name: 'zone', type: 'text' }, { name: 'seq', type: 'bigint' }, { name: 'enterprise', type: 'text' }, { name: 'destination', type: 'text' },
-  { name: 'decision', type: 'text' }, { name: 'mechanism', type: 'text' }, { name: 'at', type: 'text' }, { name: 'data_types', type: 'text' },
-  { name: 'body', type: 'text' }, { name: 'leaf_hash', type: 'text' },
-];
+const columns = ['node', 'leaf_index', 'kind', 'decision_id', 'zone', 'seq', 'enterprise', 'destination', 'decision', 'mechanism', 'at', 'data_types', 'body', 'leaf_hash'];
+// 14 parameters a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 limits.
+const rowsPerStatement = 1000;
 
 export function zoneKey(record: AuditRecord): string {
   return record.zone ?? '-';
@@ -123,9 +125,9 @@ export function prepareRecord(record: AuditRecord): PreparedRecord {
   };
 }
 
-/** Inserts audit record rows (values in `recordColumns` order). */
-export function insertRecords(tx: SqlConn, rows: readonly unknown[][]): Promise<void> {
-  return tx.insertRows('audit_records', recordColumns, rows);
+export function insertRecordsSql(rows: number): string {
+  const one = `(${columns.map(() => '?').join(',')})`;
+  return `INSERT INTO audit_records (${columns.join(',')}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
 }
 
 export async function insertCheckpoint(tx: SqlConn, { origin, size, root, time, kid, jws }: SignedCheckpoint): Promise<void> {
@@ -172,6 +174,8 @@ async function runOp(tx: SqlConn, totals: BatchTotals, op: Exclude<WriterOp, { o
   switch (op.op) {
     case 'reserve':
       return reserveIn(tx, totals, op.input);
+    case 'reserve-people':
+      throw new XborderError('XB_ERR_INTERNAL', 'xborder: people reach the batch hashed (GroupCommit.enqueue)');
     case 'settle':
       return settleIn(tx, totals, op.decisionId, op.tally);
     case 'release':
@@ -181,6 +185,12 @@ async function runOp(tx: SqlConn, totals: BatchTotals, op: Exclude<WriterOp, { o
     case 'checkpoint':
       return insertCheckpoint(tx, op.checkpoint);
   }
+}
+
+/** People hashed here, in the writer's thread (CLARIFICATIONS 19: hashing is the gateway's cost, not the scan's). */
+function reserveOf(key: SubjectKey, { enterprise, year, decisionId, people }: ReservePeopleInput): WriterOp {
+  const { subjects, unkeyed } = hashSubjects(key, people);
+  return { op: 'reserve', input: { enterprise, year, decisionId, subjects, unkeyed } };
 }
 
 export class GroupCommit implements Writer {
@@ -200,6 +210,7 @@ export class GroupCommit implements Writer {
     private state: TreeState,
     private readonly checkpointEvery: number,
     private readonly onCommitted: (head: CheckpointMark, marks: CheckpointMark[]) => void,
+    private readonly subjectKey: SubjectKey | null = null,
   ) {
     this.durableHead = { size: state.frontier.size, root: state.frontier.root() };
   }
@@ -221,6 +232,14 @@ export class GroupCommit implements Writer {
     if (this.closed) {
       done(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
       return;
+    }
+    if (ops.some((op) => op.op === 'reserve-people')) {
+      const key = this.subjectKey;
+      if (!key) {
+        done(new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: this audit store was opened without a subject key'));
+        return;
+      }
+      ops = ops.map((op) => (op.op === 'reserve-people' ? reserveOf(key, op.input) : op));
     }
     this.queue.push({ ops, done });
     if (!this.running && !this.scheduled) {
@@ -252,11 +271,13 @@ export class GroupCommit implements Writer {
     const zoneSeq = new Map(this.state.zoneSeq);
     const results = batch.map((item) => new Array<unknown>(item.ops.length));
     const marks: CheckpointMark[] = [];
-    let rows: unknown[][] = [];
+    const params: unknown[] = [];
+    let rows = 0;
     const flushRows = async (tx: SqlConn) => {
-      if (rows.length === 0) return;
-      await insertRecords(tx, rows);
-      rows = [];
+      if (rows === 0) return;
+      await tx.run(insertRecordsSql(rows), params);
+      params.length = 0;
+      rows = 0;
     };
     const failed = (cause: unknown) => {
       const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
@@ -289,10 +310,12 @@ export class GroupCommit implements Writer {
             if (frontier.size % this.checkpointEvery === 0) marks.push({ size: frontier.size, root: frontier.root() });
             const hex = toHex(hash);
             results[i]![j] = { id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
-            rows.push([
+            params.push(
               this.nodeId, leafIndex, record.kind, record.decisionId, record.zone, seq, record.enterprise, record.destination,
               record.decision, record.mechanism, record.at, record.dataTypes, body, hex,
-            ]);
+            );
+            rows += 1;
+            if (rows === rowsPerStatement) await flushRows(tx);
           }
         }
         await flushRows(tx);

@@ -96,7 +96,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     settings,
     policies,
     store,
-    subjectKey,
     authenticate,
     upstreams: createUpstreams(settings.upstream),
     metrics: createGatewayMetrics(),

@@ -1,6 +1,6 @@
 /** What every gateway handler shares: settings, the policy holder, the store, and instruments. */
 import type { Logger } from 'pino';
-import type { AuditStore, SubjectKey } from '../audit/index.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { PolicyHolder } from '../policy/index.ts';
 import type { Settings } from '../config.ts';
 import type { Authenticate } from './auth.ts';
@@ -11,7 +11,6 @@ export interface GatewayContext {
   settings: Settings;
   policies: PolicyHolder;
   store: AuditStore;
-  subjectKey: SubjectKey;
   authenticate: Authenticate;
   upstreams: Upstreams;
   metrics: GatewayMetrics;

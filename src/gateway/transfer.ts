@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { hashSubjects, newDecisionId } from '../audit/index.ts';
+import { newDecisionId } from '../audit/index.ts';
 import { purposes, shanghaiYear } from '../domain.ts';
 import { isXborderError, XborderError } from '../errors.ts';
 import { decide, findDestination, findEnterprise, type Decision, type LoadedPolicy } from '../policy/index.ts';
@@ -133,12 +133,10 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
   }
   ctx.metrics.scanSeconds.observe({}, (performance.now() - scanStarted) / 1000);
 
-  // Counters: every person of the transfer, hashed once, reserved under this decision id.
-  const hashed = hashSubjects(ctx.subjectKey, inspection.subjects);
+  // Counters: every person of the transfer, reserved under this decision id. The store hashes
+  // the identifiers where its writer runs (the SQLite writer thread), not on this event loop.
   const year = shanghaiYear(at);
-  const reservation = await audited(() =>
-    ctx.store.reserveSubjects({ enterprise: enterprise.id, year, decisionId, subjects: hashed.subjects, unkeyed: hashed.unkeyed }),
-  );
+  const reservation = await audited(() => ctx.store.reservePeople({ enterprise: enterprise.id, year, decisionId, people: inspection.subjects }));
   let settled = false;
   const release = async () => {
     if (settled) return;

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type AuditStore } from '../../src/audit/index.ts';
+import { loadSubjectKey, openStore, type AuditStore } from '../../src/audit/index.ts';
 import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
 
 /** A real store that can be switched off, as if its database went away. */
 function switchable(store: AuditStore): { store: AuditStore; down: { value: boolean } } {
   const down = { value: false };
-  const failing = new Set(['append', 'reserveSubjects', 'ping', 'counters']);
+  const failing = new Set(['append', 'reserveSubjects', 'reservePeople', 'ping', 'counters']);
   const proxy = new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
@@ -31,7 +31,9 @@ beforeAll(async () => {
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const dir = await mkdtemp(join(tmpdir(), 'xborder-ops-store-'));
-  realStore = await openStore({ nodeId: 'gw-ops', dataDir: dir, checkpointIntervalMs: 0 });
+  // The gateway's own subject key: the store hashes the people it reserves with it.
+  const subjectKey = await loadSubjectKey({ dataDir: dir, env: {} });
+  realStore = await openStore({ nodeId: 'gw-ops', dataDir: dir, checkpointIntervalMs: 0, subjectKey });
   const wrapped = switchable(realStore);
   down = wrapped.down;
   t = await startGateway({ options: { store: wrapped.store } });
