@@ -17,7 +17,7 @@ import { lockCounters, releaseIn, reserveIn } from './claims.ts';
 import { BatchTotals, importIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
 import type { AuditRecord } from './records.ts';
-import type { SqlConn, SqlDriver } from './sql.ts';
+import type { Column, SqlConn, SqlDriver } from './sql.ts';
 import type { SubjectKey } from './subject-key.ts';
 import { hashSubjects } from './subject-key.ts';
 import type { AppendResult, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
@@ -92,9 +92,12 @@ interface Item {
   done: Done;
 }
 
-const columns = ['node', 'leaf_index', 'kind', 'decision_id', 'zone', 'seq', 'enterprise', 'destination', 'decision', 'mechanism', 'at', 'data_types', 'body', 'leaf_hash'];
-// 14 parameters a row: 1,000 rows stay under SQLite's 32,766 and PostgreSQL's 65,535 limits.
-const rowsPerStatement = 1000;
+const recordColumns: readonly Column[] = [
+  { name: 'node', type: 'text' }, { name: 'leaf_index', type: 'bigint' }, { name: 'kind', type: 'text' }, { name: 'decision_id', type: 'text' },
+  { name: 'zone', type: 'text' }, { name: 'seq', type: 'bigint' }, { name: 'enterprise', type: 'text' }, { name: 'destination', type: 'text' },
+  { name: 'decision', type: 'text' }, { name: 'mechanism', type: 'text' }, { name: 'at', type: 'text' }, { name: 'data_types', type: 'text' },
+  { name: 'body', type: 'text' }, { name: 'leaf_hash', type: 'text' },
+];
 
 export function zoneKey(record: AuditRecord): string {
   return record.zone ?? '-';
@@ -125,9 +128,9 @@ export function prepareRecord(record: AuditRecord): PreparedRecord {
   };
 }
 
-export function insertRecordsSql(rows: number): string {
-  const one = `(${columns.map(() => '?').join(',')})`;
-  return `INSERT INTO audit_records (${columns.join(',')}) VALUES ${Array.from({ length: rows }, () => one).join(',')}`;
+/** Inserts audit record rows (values in `recordColumns` order). */
+export function insertRecords(tx: SqlConn, rows: readonly unknown[][]): Promise<void> {
+  return tx.insertRows('audit_records', recordColumns, rows);
 }
 
 export async function insertCheckpoint(tx: SqlConn, { origin, size, root, time, kid, jws }: SignedCheckpoint): Promise<void> {
@@ -271,13 +274,11 @@ export class GroupCommit implements Writer {
     const zoneSeq = new Map(this.state.zoneSeq);
     const results = batch.map((item) => new Array<unknown>(item.ops.length));
     const marks: CheckpointMark[] = [];
-    const params: unknown[] = [];
-    let rows = 0;
+    let rows: unknown[][] = [];
     const flushRows = async (tx: SqlConn) => {
-      if (rows === 0) return;
-      await tx.run(insertRecordsSql(rows), params);
-      params.length = 0;
-      rows = 0;
+      if (rows.length === 0) return;
+      await insertRecords(tx, rows);
+      rows = [];
     };
     const failed = (cause: unknown) => {
       const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
@@ -310,12 +311,10 @@ export class GroupCommit implements Writer {
             if (frontier.size % this.checkpointEvery === 0) marks.push({ size: frontier.size, root: frontier.root() });
             const hex = toHex(hash);
             results[i]![j] = { id, node: this.nodeId, leafIndex, seq, leafHash: hex } satisfies AppendResult;
-            params.push(
+            rows.push([
               this.nodeId, leafIndex, record.kind, record.decisionId, record.zone, seq, record.enterprise, record.destination,
               record.decision, record.mechanism, record.at, record.dataTypes, body, hex,
-            );
-            rows += 1;
-            if (rows === rowsPerStatement) await flushRows(tx);
+            ]);
           }
         }
         await flushRows(tx);
