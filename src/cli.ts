@@ -1,33 +1,69 @@
 /**
  * The `xborder` command. Each concern contributes its commands from its own `cli.ts`; this file
- * only dispatches, so the concerns never edit a shared switch.
+ * only dispatches, so the concerns never edit a shared switch. A concern's module is imported
+ * only when one of its commands runs: `xborder scan` of a 1 GB file must not carry the gateway,
+ * the audit stores and their drivers in memory (CLARIFICATIONS 20). The summaries here are what
+ * `xborder help` prints without loading anything; test/cli.test.ts keeps them equal to the
+ * concerns' own.
  */
 import { isXborderError } from './errors.ts';
 import { UsageError, type Command, type CommandIo } from './shared/cli-support.ts';
-import { detectCommands } from './detect/cli.ts';
-import { policyCommands } from './policy/cli.ts';
-import { auditCommands } from './audit/cli.ts';
-import { gatewayCommands } from './gateway/cli.ts';
 
-const commands: Record<string, Command> = {
-  ...detectCommands,
-  ...policyCommands,
-  ...auditCommands,
-  ...gatewayCommands,
-};
+export interface Concern {
+  /** Each command's name and one-line summary, as the concern's cli.ts declares them. */
+  summaries: Record<string, string>;
+  load: () => Promise<Record<string, Command>>;
+}
+
+export const concerns: Concern[] = [
+  {
+    summaries: { scan: 'scan a file (or stdin) for personal information and print the findings as JSON' },
+    load: async () => (await import('./detect/cli.ts')).detectCommands,
+  },
+  {
+    summaries: {
+      'policy check': 'validate the policy files; print each problem as file:line:column, else a summary and the version',
+      'policy test': 'run the policy test cases of policies/tests/*.yaml; print each failure with expected against got',
+      check: 'what-if: scan a payload and print the decision JSON (--enterprise, --destination, --prior general=N,sensitive=M); writes nothing',
+    },
+    load: async () => (await import('./policy/cli.ts')).policyCommands,
+  },
+  {
+    summaries: {
+      'audit verify': 'recompute the audit trees and check every signed checkpoint (or an export file, offline)',
+      'audit export': 'write records, checkpoints and public keys to one NDJSON file (--out FILE)',
+      'audit proof': 'print the inclusion proof of a decision against the latest signed checkpoint (JSON)',
+      'counters show': "show an enterprise's distinct subjects this year, per class and tally",
+      'counters import': "seed this year's totals counted before the gateway (recorded in the audit log)",
+    },
+    load: async () => (await import('./audit/cli.ts')).auditCommands,
+  },
+  {
+    summaries: {
+      serve: 'run the gateway (settings: xborder.yaml, XBORDER_* env; default port 8080)',
+      token: 'mint a development token: --role enterprise|regulator|admin --sub ID [--zones a,b] [--ttl 1h]',
+    },
+    load: async () => (await import('./gateway/cli.ts')).gatewayCommands,
+  },
+];
+
+const summaries: Record<string, string> = Object.assign({}, ...concerns.map((concern) => concern.summaries));
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  const lines = Object.entries(commands)
+  const width = Math.max(...Object.keys(summaries).map((name) => name.length));
+  const lines = Object.entries(summaries)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, command]) => `  xborder ${name.padEnd(width)}  ${command.summary}`);
+    .map(([name, summary]) => `  xborder ${name.padEnd(width)}  ${summary}`);
   return `usage:\n${lines.join('\n')}\n`;
 }
 
-/** Finds the longest command name that prefixes argv ("audit verify" before "audit"). */
-function resolve(argv: string[]): { command: Command; rest: string[] } | null {
+/** Finds the longest command name that prefixes argv ("audit verify" before "audit"), and loads its concern. */
+async function resolve(argv: string[]): Promise<{ command: Command; rest: string[] } | null> {
   for (let words = Math.min(3, argv.length); words > 0; words--) {
-    const command = commands[argv.slice(0, words).join(' ')];
+    const name = argv.slice(0, words).join(' ');
+    const concern = concerns.find((candidate) => Object.hasOwn(candidate.summaries, name));
+    if (concern === undefined) continue;
+    const command = (await concern.load())[name];
     if (command) return { command, rest: argv.slice(words) };
   }
   return null;
@@ -38,7 +74,7 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     io.stdout(usage());
     return argv.length === 0 ? 2 : 0;
   }
-  const found = resolve(argv);
+  const found = await resolve(argv);
   if (!found) {
     io.stderr(`xborder: unknown command "${argv.join(' ')}"; run "xborder help"\n`);
     return 2;
