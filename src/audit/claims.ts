@@ -7,6 +7,7 @@
  * that were waiting on them (`subject_waits`), so a person sent by someone is never left
  * uncounted because the one who saw them first was not sent.
  */
+import { LRUCache } from 'lru-cache';
 import { subjectClasses, type SubjectClass } from '../domain.ts';
 import { classesOf, delta, normaliseSubjects, pendingReservation, tallies, type BatchTotals } from './counters.ts';
 import type { SqlConn } from './sql.ts';
@@ -14,6 +15,36 @@ import type { ReserveSubjectsInput, ReserveSubjectsResult } from './types.ts';
 
 // 6 parameters a row, well under both databases' limits.
 const rowsPerStatement = 2000;
+
+/**
+ * Claims this writer saw settled. A settled claim is never deleted or handed on (release drops
+ * only reserved ones), so a reservation meeting it again knows the answer — held, and sent —
+ * without inserting it or looking up its holder: the same result for a recurring person at no
+ * SQL cost. Entries are added inside the batch that settles them and the whole set is dropped
+ * when a batch fails, so it never holds a claim a rolled-back batch settled.
+ */
+export class SettledClaims {
+  // 100,000 claims (enterprise, year, class, hash) ≈ 20 MB; least recently met go first.
+  private readonly known = new LRUCache<string, true>({ max: 100_000 });
+
+  static key(enterprise: string, year: number, claim: string): string {
+    return `${enterprise}\u0000${year}\u0000${claim}`;
+  }
+
+  has(enterprise: string, year: number, claim: string): boolean {
+    return this.known.get(SettledClaims.key(enterprise, year, claim)) === true;
+  }
+
+  add(enterprise: string, year: number, cls: string, hash: string): void {
+    this.known.set(SettledClaims.key(enterprise, year, `${cls}\u0000${hash}`), true);
+  }
+
+  clear(): void {
+    this.known.clear();
+  }
+}
+
+const settledHolder: Holder = { decisionId: '', tally: 'settled' };
 
 /** Who holds a claim a reservation did not get, and whether that holder was sent already. */
 interface Holder {
@@ -90,12 +121,22 @@ async function claim(tx: SqlConn, input: ReserveSubjectsInput, claims: Map<strin
 }
 
 /** Inside a batch after `lockCounters`: claims the transfer's people, counts who is new, reserves them. */
-export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: ReserveSubjectsInput): Promise<ReserveSubjectsResult> {
+export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: ReserveSubjectsInput, settled: SettledClaims): Promise<ReserveSubjectsResult> {
   const { enterprise, year, decisionId } = input;
   const people = normaliseSubjects(input.subjects);
   const claims = new Map<string, [SubjectClass, string]>();
-  for (const person of people) for (const cls of classesOf(person)) for (const hash of person.hashes) claims.set(`${cls}\u0000${hash}`, [cls, hash]);
+  const known: string[] = [];
+  for (const person of people) {
+    for (const cls of classesOf(person)) {
+      for (const hash of person.hashes) {
+        const key = `${cls}\u0000${hash}`;
+        if (settled.has(enterprise, year, key)) known.push(key);
+        else claims.set(key, [cls, hash]);
+      }
+    }
+  }
   const { inserted, holders } = await claim(tx, input, claims);
+  for (const key of known) holders.set(key, settledHolder);
   // A person is new only if none of its hashes was seen before (CLARIFICATIONS 1); its other
   // hashes are still recorded, so a later transfer carrying only its mobile is recognised.
   const fresh: Record<SubjectClass, number> = { nonSensitive: input.unkeyed.nonSensitive, sensitive: input.unkeyed.sensitive };

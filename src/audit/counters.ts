@@ -4,6 +4,7 @@
  * claiming people and giving them back is in claims.ts.
  */
 import { subjectClasses, type SubjectClass } from '../domain.ts';
+import type { SettledClaims } from './claims.ts';
 import type { SqlConn } from './sql.ts';
 import type { ClassHash, CounterTotals, ReserveSubjectsInput, Tally, TallyName } from './types.ts';
 import type { SubjectHashes } from './subject-key.ts';
@@ -140,10 +141,11 @@ export const delta = (row: ReservationRow, sign: 1 | -1): Record<SubjectClass, n
 });
 
 /** The transfer was sent (its first byte left): its people stay counted in `tally`. */
-export async function settleIn(tx: SqlConn, totals: BatchTotals, decisionId: string, tally: Tally): Promise<void> {
+export async function settleIn(tx: SqlConn, totals: BatchTotals, decisionId: string, tally: Tally, settled: SettledClaims): Promise<void> {
   const row = await pendingReservation(tx, decisionId);
   if (!row) return;
-  await tx.run("UPDATE subject_claims SET tally = ? WHERE decision_id = ? AND tally = 'reserved'", [tally, decisionId]);
+  const claims = await tx.all<{ cls: string; hash: string }>("UPDATE subject_claims SET tally = ? WHERE decision_id = ? AND tally = 'reserved' RETURNING cls, hash", [tally, decisionId]);
+  for (const claim of claims) settled.add(row.enterprise, Number(row.year), claim.cls, claim.hash);
   totals.add(row.enterprise, Number(row.year), 'reserved', delta(row, -1));
   totals.add(row.enterprise, Number(row.year), tally, delta(row, 1));
   await tx.run('UPDATE subject_reservations SET tally = ? WHERE decision_id = ?', [tally, decisionId]);

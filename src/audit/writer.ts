@@ -13,7 +13,7 @@ import type { SubjectClass } from '../domain.ts';
 import { XborderError } from '../errors.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
 import { recordSegments, storedRecordJson, type RecordSegments } from './canonical-record.ts';
-import { lockCounters, releaseIn, reserveIn } from './claims.ts';
+import { lockCounters, releaseIn, reserveIn, SettledClaims } from './claims.ts';
 import { BatchTotals, importIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
 import type { AuditRecord } from './records.ts';
@@ -173,14 +173,14 @@ function lockBatch(tx: SqlConn, dialect: SqlDriver['dialect'], batch: Item[]): P
   return lockCounters(tx, dialect, { reserve, decisions, imports });
 }
 
-async function runOp(tx: SqlConn, totals: BatchTotals, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
+async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
   switch (op.op) {
     case 'reserve':
-      return reserveIn(tx, totals, op.input);
+      return reserveIn(tx, totals, op.input, settled);
     case 'reserve-people':
       throw new XborderError('XB_ERR_INTERNAL', 'xborder: people reach the batch hashed (GroupCommit.enqueue)');
     case 'settle':
-      return settleIn(tx, totals, op.decisionId, op.tally);
+      return settleIn(tx, totals, op.decisionId, op.tally, settled);
     case 'release':
       return releaseIn(tx, totals, op.decisionId);
     case 'import':
@@ -206,6 +206,7 @@ export class GroupCommit implements Writer {
   /** Batches committed and waiting for their fsync: callers hear back only once it is done. */
   private readonly syncing = new Set<Promise<void>>();
   private durableHead: CheckpointMark;
+  private readonly settled = new SettledClaims();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -281,6 +282,8 @@ export class GroupCommit implements Writer {
       rows = [];
     };
     const failed = (cause: unknown) => {
+      // The batch's settles did not commit (or may not be on disk): forget every settled claim.
+      this.settled.clear();
       const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
       for (const item of batch) item.done(error);
     };
@@ -296,7 +299,7 @@ export class GroupCommit implements Writer {
             if (op.op !== 'append') {
               // Rows gathered so far go in first, so every op sees the writes before it.
               await flushRows(tx);
-              results[i]![j] = await runOp(tx, totals, op);
+              results[i]![j] = await runOp(tx, totals, this.settled, op);
               continue;
             }
             const { record } = op;
