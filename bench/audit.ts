@@ -28,11 +28,12 @@ function record(i: number): AuditRecordInput {
   };
 }
 
-async function groupCommit(options: OpenStoreOptions, writers: number): Promise<number> {
+async function groupCommit(options: OpenStoreOptions, writers: number): Promise<{ rate: number; cpuPerRecord: number }> {
   const store = await openStore(options);
   // Committed appends per second from `writers` loops, each waiting for its append to resolve.
   const run = async (ms: number) => {
     let done = 0;
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const end = start + ms;
     await Promise.all(
@@ -43,7 +44,8 @@ async function groupCommit(options: OpenStoreOptions, writers: number): Promise<
         }
       }),
     );
-    return done / ((performance.now() - start) / 1000);
+    const used = process.cpuUsage(cpu);
+    return { rate: done / ((performance.now() - start) / 1000), cpuPerRecord: (used.user + used.system) / done };
   };
   try {
     // A fresh store's writer thread starts cold: half a second of the same load before timing.
@@ -92,9 +94,12 @@ async function suite(name: string, options: (run: string) => OpenStoreOptions, c
   await cleanup('baseline');
   console.log(`${name.padEnd(10)} single-row INSERT transactions (baseline)  ${baseline.toFixed(0).padStart(8)} records/s`);
   for (const writers of [1, 16, 256]) {
-    const rate = await groupCommit(options(`w${writers}`), writers);
+    const { rate, cpuPerRecord } = await groupCommit(options(`w${writers}`), writers);
     await cleanup(`w${writers}`);
-    console.log(`${name.padEnd(10)} group commit, ${String(writers).padStart(3)} concurrent writers        ${rate.toFixed(0).padStart(8)} records/s  ×${(rate / baseline).toFixed(1)} baseline`);
+    console.log(
+      `${name.padEnd(10)} group commit, ${String(writers).padStart(3)} concurrent writers        ${rate.toFixed(0).padStart(8)} records/s  ×${(rate / baseline).toFixed(1)} baseline` +
+        `  (${cpuPerRecord.toFixed(0)} µs CPU a record: user + system, every thread)`,
+    );
   }
 }
 
