@@ -7,10 +7,10 @@
  * that were waiting on them (`subject_waits`), so a person sent by someone is never left
  * uncounted because the one who saw them first was not sent.
  */
-import { LRUCache } from 'lru-cache';
 import { subjectClasses, type SubjectClass } from '../domain.ts';
 import { classesOf, delta, normaliseSubjects, pendingReservation, tallies, type BatchTotals } from './counters.ts';
 import type { SqlConn } from './sql.ts';
+import type { SubjectHashes } from './subject-key.ts';
 import type { ReserveSubjectsInput, ReserveSubjectsResult } from './types.ts';
 
 // 6 parameters a row, well under both databases' limits.
@@ -24,27 +24,32 @@ const rowsPerStatement = 2000;
  * when a batch fails, so it never holds a claim a rolled-back batch settled.
  */
 export class SettledClaims {
-  // 100,000 claims (enterprise, year, class, hash) ≈ 20 MB; least recently met go first.
-  private readonly known = new LRUCache<string, true>({ max: 100_000 });
+  private readonly byPair = new Map<string, Set<string>>();
+  private size = 0;
 
-  static key(enterprise: string, year: number, claim: string): string {
-    return `${enterprise}\u0000${year}\u0000${claim}`;
-  }
+  // 200,000 claims ≈ 30 MB; past that the set starts over (forgetting is always safe).
+  constructor(private readonly max = 200_000) {}
 
-  has(enterprise: string, year: number, claim: string): boolean {
-    return this.known.get(SettledClaims.key(enterprise, year, claim)) === true;
+  /** The settled claims (`cls\u0000hash`) of an enterprise's year, if any are known. */
+  of(enterprise: string, year: number): ReadonlySet<string> | undefined {
+    return this.byPair.get(`${enterprise}\u0000${year}`);
   }
 
   add(enterprise: string, year: number, cls: string, hash: string): void {
-    this.known.set(SettledClaims.key(enterprise, year, `${cls}\u0000${hash}`), true);
+    if (this.size >= this.max) this.clear();
+    const pair = `${enterprise}\u0000${year}`;
+    let claims = this.byPair.get(pair);
+    if (!claims) this.byPair.set(pair, (claims = new Set()));
+    const before = claims.size;
+    claims.add(`${cls}\u0000${hash}`);
+    this.size += claims.size - before;
   }
 
   clear(): void {
-    this.known.clear();
+    this.byPair.clear();
+    this.size = 0;
   }
 }
-
-const settledHolder: Holder = { decisionId: '', tally: 'settled' };
 
 /** Who holds a claim a reservation did not get, and whether that holder was sent already. */
 interface Holder {
@@ -125,39 +130,42 @@ export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: Reserve
   const { enterprise, year, decisionId } = input;
   const people = normaliseSubjects(input.subjects);
   const claims = new Map<string, [SubjectClass, string]>();
-  const known: string[] = [];
+  // Each person in each of its classes with its claim keys. One holding a claim this writer saw
+  // settled is known already (someone sent them): only its other claims are still recorded.
+  const open: { person: SubjectHashes; cls: SubjectClass; keys: string[] }[] = [];
+  const settledHere = settled.of(enterprise, year);
   for (const person of people) {
     for (const cls of classesOf(person)) {
+      const keys: string[] = [];
+      let known = false;
       for (const hash of person.hashes) {
         const key = `${cls}\u0000${hash}`;
-        if (settled.has(enterprise, year, key)) known.push(key);
+        keys.push(key);
+        if (settledHere?.has(key)) known = true;
         else claims.set(key, [cls, hash]);
       }
+      if (!known) open.push({ person, cls, keys });
     }
   }
   const { inserted, holders } = await claim(tx, input, claims);
-  for (const key of known) holders.set(key, settledHolder);
   // A person is new only if none of its hashes was seen before (CLARIFICATIONS 1); its other
   // hashes are still recorded, so a later transfer carrying only its mobile is recognised.
   const fresh: Record<SubjectClass, number> = { nonSensitive: input.unkeyed.nonSensitive, sensitive: input.unkeyed.sensitive };
   const waits: unknown[] = [];
-  for (const person of people) {
-    const id = [...person.hashes].sort()[0]!;
-    for (const cls of classesOf(person)) {
-      const keys = person.hashes.map((hash) => `${cls}\u0000${hash}`);
-      if (keys.every((key) => inserted.has(key))) {
-        fresh[cls] += 1;
-        continue;
-      }
-      const others = keys.flatMap((key) => {
-        const holder = holders.get(key);
-        return holder && holder.decisionId !== decisionId ? [holder] : [];
-      });
-      // Known already if anyone holding one of its hashes was sent; otherwise it waits on the
-      // transfers holding them, which may yet be refused.
-      if (others.length === 0 || others.some((holder) => holder.tally !== 'reserved')) continue;
-      for (const hash of person.hashes) waits.push(decisionId, id, enterprise, year, cls, hash);
+  for (const { person, cls, keys } of open) {
+    if (keys.every((key) => inserted.has(key))) {
+      fresh[cls] += 1;
+      continue;
     }
+    const others = keys.flatMap((key) => {
+      const holder = holders.get(key);
+      return holder && holder.decisionId !== decisionId ? [holder] : [];
+    });
+    // Known already if anyone holding one of its hashes was sent; otherwise it waits on the
+    // transfers holding them, which may yet be refused.
+    if (others.length === 0 || others.some((holder) => holder.tally !== 'reserved')) continue;
+    const id = [...person.hashes].sort()[0]!;
+    for (const hash of person.hashes) waits.push(decisionId, id, enterprise, year, cls, hash);
   }
   for (let start = 0; start < waits.length; start += rowsPerStatement * 6) {
     const slice = waits.slice(start, start + rowsPerStatement * 6);
