@@ -102,9 +102,9 @@ export class ScanContext {
   private readonly withEvidence: boolean;
   private readonly hits: ValueHit[] = [];
   /** Open-addressing cache of field names by a hash of their bytes, read without decoding. */
-  private slotKeys: Buffer[] = new Array<Buffer>(64).fill(noKey);
-  private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(64).fill(null);
-  private slotMask = 63;
+  private slotKeys: Buffer[] = new Array<Buffer>(16).fill(noKey);
+  private slotInfos: (FieldInfo | null)[] = new Array<FieldInfo | null>(16).fill(null);
+  private slotMask = 15;
   private slotCount = 0;
 
   constructor(readonly settings: ScanSettings) {

@@ -82,7 +82,7 @@ export class JsonWalker {
   private readonly elementBase: string[];
   private readonly elementPath: string[];
   /** Frames allocated so far; grows by doubling up to maxDepth (most bodies stay under 16). */
-  private capacity = 16;
+  private capacity = 8;
   private depth = -1;
   private recordDepth = 0;
   /** NDJSON: the whole value is one record holding one person. */

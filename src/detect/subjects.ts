@@ -115,7 +115,13 @@ const segments = 1 << segmentBits;
 const two32 = 4294967296;
 /** Slots each segment starts with, side by side in one shared table. */
 const firstCapacity = 16;
-/** Address space a grown segment reserves: room for some 50 million identifiers each, committed only as it grows. */
+/**
+ * A segment grown past this many slots (the set holds some 1.6 million identifiers) moves to a
+ * resizable buffer and grows in place from then on. Creating one reserves address space, which
+ * costs more than a whole small scan: only large sets pay for it.
+ */
+const inPlaceFrom = 32 * 1024;
+/** Address space such a segment reserves: room for some 50 million identifiers, committed only as it grows. */
 const segmentReserve = 256 * 1024 * 1024;
 
 /** ES2024's resizable ArrayBuffer (Node 20 has it; the project's TypeScript lib is ES2023). */
@@ -126,17 +132,61 @@ interface ResizableBuffer extends ArrayBuffer {
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableBuffer;
 
 /**
- * Set of identifier fingerprints in 4 bytes a slot (CLARIFICATIONS 20): 64 segments chosen by 6
- * bits of the fingerprint, each an open-addressing table of 32 other bits. Segments start side by
- * side in one shared table (a small body costs one 4 KiB allocation); a segment that outgrows it
- * moves to its own resizable buffer, which then grows in place by a quarter at a time up to a
- * load of 0.8. Growing in place leaves no discarded table for the garbage collector to find late
- * (with copies, a 1 GB scan peaked tens of MB above what it held), and slots average about 5.5
- * bytes an identifier: a 1 GB CSV of 17 million IDs and mobiles keeps some 100 MB of them, the
- * bulk of its memory. 38 bits tell identifiers apart: among 17 million identifiers about 500
- * pairs merge, 0.003 %; among the 400,000 of a 64 MB body, none in expectation.
+ * Set of identifier fingerprints (CLARIFICATIONS 20). The first few are kept in a list; then 64
+ * segments chosen by 6 bits of the fingerprint, each an open-addressing table of 32 other bits
+ * in 4 bytes a slot, filled up to a load of 0.8. Segments start side by side in one shared table
+ * and grow by half into new tables; past `inPlaceFrom` slots each moves to a resizable buffer and
+ * grows in place by a quarter at a time (about 5.5 bytes an identifier: a 1 GB CSV of 17 million
+ * IDs and mobiles keeps some 100 MB of them, the bulk of its memory). A grown copy leaves the old table for a garbage
+ * collector that comes late (external memory triggers it only every 64 MB or so), and the
+ * discarded tables of a 1 GB scan pushed its peak from 230 MB to between 250 and 340. 38 bits
+ * tell identifiers apart: among 17 million identifiers about 500 pairs merge, 0.003 %; among the
+ * 400,000 of a 64 MB body, none in expectation.
  */
 export class FingerprintSet {
+  /**
+   * The first fingerprints, in a plain list: most transfers hold a few people, and searching a
+   * short list costs less than creating the segments' typed arrays.
+   */
+  private list: number[] | null = [];
+  private segmented: SegmentedSet | null = null;
+  size = 0;
+
+  /** Adds the fingerprint; true when it was there already. */
+  insert(fp: number): boolean {
+    const list = this.list;
+    if (list === null) {
+      const seen = this.segmented!.insert(fp);
+      if (!seen) this.size++;
+      return seen;
+    }
+    if (list.includes(fp)) return true;
+    list.push(fp);
+    this.size++;
+    if (list.length > listLimit) {
+      const segmented = new SegmentedSet();
+      for (const kept of list) segmented.insert(kept);
+      this.segmented = segmented;
+      this.list = null;
+    }
+    return false;
+  }
+
+  has(fp: number): boolean {
+    return this.list === null ? this.segmented!.has(fp) : this.list.includes(fp);
+  }
+
+  /** Bytes held, for the memory budget. */
+  get bytes(): number {
+    return this.list === null ? this.segmented!.bytes : this.list.length * 8;
+  }
+}
+
+/** Fingerprints a set keeps in its list before it moves them to segments. */
+const listLimit = 48;
+
+/** The segments of a FingerprintSet past its first fingerprints (see there). */
+class SegmentedSet {
   /** Each segment's table, and where and how many of its slots are in it. */
   private readonly tables: Uint32Array[];
   private readonly offsets = new Int32Array(segments);
@@ -146,7 +196,6 @@ export class FingerprintSet {
   private readonly own = new Uint8Array(segments);
   /** A segment's slots while it is rehashed into its grown table; reused by every growth. */
   private scratch = new Uint32Array(0);
-  size = 0;
 
   constructor() {
     this.tables = new Array<Uint32Array>(segments).fill(new Uint32Array(segments * firstCapacity));
@@ -169,7 +218,6 @@ export class FingerprintSet {
       if (value === 0) {
         table[base + slot] = stored;
         this.counts[segment]!++;
-        this.size++;
         return false;
       }
       slot = slot + 1 === capacity ? 0 : slot + 1;
@@ -189,7 +237,6 @@ export class FingerprintSet {
     }
   }
 
-  /** Bytes held, for the memory budget. */
   get bytes(): number {
     let sum = 0;
     for (const table of new Set(this.tables)) sum += table.byteLength;
@@ -200,23 +247,32 @@ export class FingerprintSet {
     const old = this.tables[segment]!;
     const base = this.offsets[segment]!;
     const oldCapacity = this.capacities[segment]!;
-    const capacity = Math.ceil(oldCapacity * 1.25);
-    if (capacity * 4 > segmentReserve) throw new RangeError('fingerprint set segment past its reserve');
-    if (this.scratch.length < oldCapacity) this.scratch = new Uint32Array(oldCapacity * 2);
-    const scratch = this.scratch;
-    for (let k = 0; k < oldCapacity; k++) scratch[k] = old[base + k]!;
     let table: Uint32Array;
+    let capacity: number;
+    let from = old;
+    let fromBase = base;
     if (this.own[segment] === 1) {
-      // Its own buffer already: grown in place (the view tracks the buffer's length).
+      // Its own buffer already: grown in place by a quarter (the view tracks the buffer's length),
+      // its slots rehashed from a copy.
+      capacity = Math.ceil(oldCapacity * 1.25);
+      if (capacity * 4 > segmentReserve) throw new RangeError('fingerprint set segment past its reserve');
+      if (this.scratch.length < oldCapacity) this.scratch = new Uint32Array(oldCapacity * 2);
+      this.scratch.set(old.subarray(0, oldCapacity));
+      from = this.scratch;
+      fromBase = 0;
       (old.buffer as ResizableBuffer).resize(capacity * 4);
       table = old;
       table.fill(0, 0, oldCapacity);
     } else {
-      table = new Uint32Array(new ResizableArrayBuffer(capacity * 4, { maxByteLength: segmentReserve }));
-      this.own[segment] = 1;
+      // Small tables grow by half into a new table: fewer allocations, and their garbage is small.
+      capacity = Math.ceil(oldCapacity * 1.5);
+      if (capacity >= inPlaceFrom) {
+        table = new Uint32Array(new ResizableArrayBuffer(capacity * 4, { maxByteLength: segmentReserve }));
+        this.own[segment] = 1;
+      } else table = new Uint32Array(capacity);
     }
-    for (let k = 0; k < oldCapacity; k++) {
-      const stored = scratch[k]!;
+    for (let k = fromBase; k < fromBase + oldCapacity; k++) {
+      const stored = from[k]!;
       if (stored === 0) continue;
       let slot = Math.floor((stored / two32) * capacity);
       while (table[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
