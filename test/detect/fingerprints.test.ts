@@ -14,6 +14,17 @@ describe('the fingerprint set of distinct identifiers', () => {
     // About 4 bytes a slot: far below what a Set of strings would hold.
     expect(set.bytes).toBeLessThan(300_000 * 8);
   });
+
+  it('keeps every fingerprint when its segments move to buffers grown in place (past 1.6 million)', () => {
+    const set = new FingerprintSet();
+    const fp = (i: number) => fingerprint(`cn_resident_id:1101051900${String(10_000_000 + i)}`);
+    const n = 2_500_000;
+    for (let i = 0; i < n; i++) set.insert(fp(i));
+    expect(set.size).toBeGreaterThan(n - 50); // 38-bit fingerprints: a few merges at most
+    for (let i = 0; i < n; i += 4999) expect(set.insert(fp(i))).toBe(true);
+    expect(set.has(fingerprint('cn_resident_id:999999999999999999'))).toBe(false);
+    expect(set.bytes).toBeLessThan(n * 6);
+  });
 });
 
 describe('cutting a CSV stream at row boundaries', () => {
