@@ -196,6 +196,16 @@ function reserveOf(key: SubjectKey, { enterprise, year, decisionId, people }: Re
   return { op: 'reserve', input: { enterprise, year, decisionId, subjects, unkeyed } };
 }
 
+/**
+ * A submission that only reserves is answered at COMMIT, before its fsync: a reservation is read
+ * back to decide, never forwarded on, and the decision record that follows is answered only once
+ * on disk. WAL commits reach the disk in order, so by then the reservation has too; and if the
+ * sync fails, the writer takes nothing more, the decision cannot be recorded and nothing leaves.
+ */
+function answersAtCommit(item: Item): boolean {
+  return item.ops.every((op) => op.op === 'reserve' || op.op === 'reserve-people');
+}
+
 export class GroupCommit implements Writer {
   private queue: Item[] = [];
   /** The flush loop; `running` turns false in the same turn the loop sees an empty queue. */
@@ -281,11 +291,11 @@ export class GroupCommit implements Writer {
       await insertRecords(tx, rows);
       rows = [];
     };
-    const failed = (cause: unknown) => {
+    const failed = (cause: unknown, items: Item[] = batch) => {
       // The batch's settles did not commit (or may not be on disk): forget every settled claim.
       this.settled.clear();
       const error = cause instanceof XborderError ? cause : new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store did not commit; nothing was forwarded', { cause });
-      for (const item of batch) item.done(error);
+      for (const item of items) item.done(error);
     };
     let durable: Promise<void>;
     try {
@@ -328,16 +338,20 @@ export class GroupCommit implements Writer {
       return;
     }
     // The next batch builds on this one at once; its callers wait for the fsync (durable
-    // promises settle in commit order, so callers also hear back in order).
+    // promises settle in commit order, so callers also hear back in order) — except those that
+    // only reserved: see `answersAtCommit`.
     this.state = { frontier, zoneSeq };
     const head = { size: frontier.size, root: frontier.root() };
+    const early = batch.map(answersAtCommit);
+    batch.forEach((item, i) => early[i] && item.done(null, results[i]));
+    const late = batch.filter((_, i) => !early[i]);
     const settled = durable.then(
       () => {
         this.durableHead = head;
-        batch.forEach((item, i) => item.done(null, results[i]));
+        batch.forEach((item, i) => !early[i] && item.done(null, results[i]));
         this.onCommitted(head, marks);
       },
-      failed,
+      (cause: unknown) => failed(cause, late),
     );
     this.syncing.add(settled);
     void settled.finally(() => this.syncing.delete(settled));
