@@ -17,7 +17,7 @@ import { inFoldedCopy, scanFullWidth, startsFullWidthRun } from './values-width.
 import { push, pushId, pushIdString, state, weakVouch } from './values-state.ts';
 import { foldLower } from './subjects.ts';
 import { threeByteAt, Utf16Offsets } from './utf8.ts';
-import { classDigit } from './classes.ts';
+import { classDigit, classUpper, classWide } from './classes.ts';
 
 /** ASCII chars that can start a value: 1 letters and digits, 2 `+ - :`, 0 the rest (skipped at once). */
 const asciiKind = new Uint8Array(128);
@@ -42,6 +42,9 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
   state.at = at;
   state.out = out;
   state.first = out.length;
+  // Without a capital letter (a plate's authority) or a full-width form in the value, no
+  // non-ASCII character starts one: its bytes are passed over undecoded (a Chinese address).
+  const startsNothing = flags >= 0 && (flags & (classUpper | classWide)) === 0;
   // Digits alone (the walker read them): the one digit run the pass below would find, of a length a value may have.
   if (flags === classDigit) {
     if (valueLength[end - start] === 1) scanNumber(start, end, -1);
@@ -78,7 +81,7 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
           continue;
         }
       }
-    } else {
+    } else if (startsNothing === false) {
       // Of the non-ASCII characters only province characters (plates) and full-width forms start a value.
       const wide = threeByteAt(src, i, end);
       if (wide >= 0) {
