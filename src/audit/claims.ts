@@ -24,25 +24,27 @@ const rowsPerStatement = 2000;
  * when a batch fails, so it never holds a claim a rolled-back batch settled.
  */
 export class SettledClaims {
-  private readonly byPair = new Map<string, Set<string>>();
+  // Hashes by class, so a recurring person is looked up without building its claim keys.
+  private readonly byPair = new Map<string, Record<SubjectClass, Set<string>>>();
   private size = 0;
 
   // 200,000 claims ≈ 30 MB; past that the set starts over (forgetting is always safe).
   constructor(private readonly max = 200_000) {}
 
-  /** The settled claims (`cls\u0000hash`) of an enterprise's year, if any are known. */
-  of(enterprise: string, year: number): ReadonlySet<string> | undefined {
+  /** The settled claims of an enterprise's year, hashes by class, if any are known. */
+  of(enterprise: string, year: number): Readonly<Record<SubjectClass, ReadonlySet<string>>> | undefined {
     return this.byPair.get(`${enterprise}\u0000${year}`);
   }
 
-  add(enterprise: string, year: number, cls: string, hash: string): void {
+  add(enterprise: string, year: number, cls: SubjectClass, hash: string): void {
     if (this.size >= this.max) this.clear();
     const pair = `${enterprise}\u0000${year}`;
     let claims = this.byPair.get(pair);
-    if (!claims) this.byPair.set(pair, (claims = new Set()));
-    const before = claims.size;
-    claims.add(`${cls}\u0000${hash}`);
-    this.size += claims.size - before;
+    if (!claims) this.byPair.set(pair, (claims = { nonSensitive: new Set(), sensitive: new Set() }));
+    const hashes = claims[cls];
+    const before = hashes.size;
+    hashes.add(hash);
+    this.size += hashes.size - before;
   }
 
   clear(): void {
@@ -136,15 +138,18 @@ export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: Reserve
   const settledHere = settled.of(enterprise, year);
   for (const person of people) {
     for (const cls of classesOf(person)) {
+      const settledHashes = settledHere?.[cls];
+      if (settledHashes && person.hashes.some((hash) => settledHashes.has(hash))) {
+        for (const hash of person.hashes) if (!settledHashes.has(hash)) claims.set(`${cls}\u0000${hash}`, [cls, hash]);
+        continue;
+      }
       const keys: string[] = [];
-      let known = false;
       for (const hash of person.hashes) {
         const key = `${cls}\u0000${hash}`;
         keys.push(key);
-        if (settledHere?.has(key)) known = true;
-        else claims.set(key, [cls, hash]);
+        claims.set(key, [cls, hash]);
       }
-      if (!known) open.push({ person, cls, keys });
+      open.push({ person, cls, keys });
     }
   }
   const { inserted, holders } = await claim(tx, input, claims);

@@ -144,7 +144,7 @@ export const delta = (row: ReservationRow, sign: 1 | -1): Record<SubjectClass, n
 export async function settleIn(tx: SqlConn, totals: BatchTotals, decisionId: string, tally: Tally, settled: SettledClaims): Promise<void> {
   const row = await pendingReservation(tx, decisionId);
   if (!row) return;
-  const claims = await tx.all<{ cls: string; hash: string }>("UPDATE subject_claims SET tally = ? WHERE decision_id = ? AND tally = 'reserved' RETURNING cls, hash", [tally, decisionId]);
+  const claims = await tx.all<{ cls: SubjectClass; hash: string }>("UPDATE subject_claims SET tally = ? WHERE decision_id = ? AND tally = 'reserved' RETURNING cls, hash", [tally, decisionId]);
   for (const claim of claims) settled.add(row.enterprise, Number(row.year), claim.cls, claim.hash);
   totals.add(row.enterprise, Number(row.year), 'reserved', delta(row, -1));
   totals.add(row.enterprise, Number(row.year), tally, delta(row, 1));

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { SubjectClass } from '../domain.ts';
 import type { SubjectEvidence } from '../detect/types.ts';
 import { XborderError } from '../errors.ts';
@@ -83,16 +84,28 @@ export async function loadSubjectKey({ dataDir, env }: { dataDir: string; env: N
   return subjectKeyFrom(secret, 'created', true);
 }
 
-// The pads' midstates are computed once per key, not per identifier.
-const hmacs = new WeakMap<SubjectKey, SubjectHmac>();
+// A sender's recurring customers come back transfer after transfer: the hashes of the most
+// recently seen identifiers are kept, so a known identifier costs a map lookup instead of two
+// SHA-256 blocks (569 people of a 64 KB body: 1,138 HMACs, 40% of the writer thread). A hash
+// is a pure function of the key and the identifier, so a cached one is always the right one;
+// the bound (≈20 MB at 100,000) keeps the identifiers held in memory to the recent ones.
+const recentIdentifiers = 100_000;
 
-function hmacOf(key: SubjectKey): SubjectHmac {
-  let hmac = hmacs.get(key);
-  if (!hmac) {
-    hmac = subjectHmac(key.secret);
-    hmacs.set(key, hmac);
+interface KeyedHmac {
+  hmac: SubjectHmac;
+  recent: LRUCache<string, string>;
+}
+
+// The pads' midstates are computed once per key, not per identifier.
+const hmacs = new WeakMap<SubjectKey, KeyedHmac>();
+
+function hmacOf(key: SubjectKey): KeyedHmac {
+  let keyed = hmacs.get(key);
+  if (!keyed) {
+    keyed = { hmac: subjectHmac(key.secret), recent: new LRUCache({ max: recentIdentifiers }) };
+    hmacs.set(key, keyed);
   }
-  return hmac;
+  return keyed;
 }
 
 /**
@@ -134,9 +147,13 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     group.sensitive ||= keyed[i]!.sensitive;
     groups.set(root, group);
   }
-  const hmac = hmacOf(key);
+  const { hmac, recent } = hmacOf(key);
   for (const [identifier, index] of owner) {
-    const hash = hmac(identifier);
+    let hash = recent.get(identifier);
+    if (hash === undefined) {
+      hash = hmac(identifier);
+      recent.set(identifier, hash);
+    }
     groups.get(find(index))!.hashes.push(hash);
   }
   return { subjects: [...groups.values()], unkeyed };

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { XborderError } from '../errors.ts';
 import type { FromWriter, ToWriter, WireError, WireMark, WriterThreadData } from './writer-thread.ts';
+import { toWireOp } from './packed-people.ts';
 import type { CheckpointMark, Writer, WriterOp } from './writer.ts';
 
 // Ops go to the thread as soon as this many are waiting, not only at the end of the event-loop
@@ -28,7 +29,7 @@ export async function startWriterThread(data: WriterThreadData, onCommitted: (he
   const ready = new Promise<void>((resolve, reject) => (starting = { resolve, reject }));
   let head: CheckpointMark = { size: 0, root: Buffer.alloc(32) };
   let stopped: XborderError | null = null;
-  let outgoing: { type: 'submit'; items: { id: number; ops: WriterOp[] }[] } = { type: 'submit', items: [] };
+  let outgoing: Extract<ToWriter, { type: 'submit' }> = { type: 'submit', items: [] };
   let flushQueued = false;
   let nextId = 0;
   let closing: Promise<void> | null = null;
@@ -97,7 +98,7 @@ export async function startWriterThread(data: WriterThreadData, onCommitted: (he
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.ref();
-        outgoing.items.push({ id, ops });
+        outgoing.items.push({ id, ops: ops.map(toWireOp) });
         if (outgoing.items.length >= chunk) flush();
         else if (!flushQueued) {
           flushQueued = true;

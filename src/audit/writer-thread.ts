@@ -3,14 +3,15 @@
  * checkpoints would stop the gateway's event loop for milliseconds per batch. Here they stop only
  * this thread; the main thread validates records and hears back once per committed batch.
  * Protocol (writer-client.ts is the other side):
- *   in:  { type: 'submit', items: [{ id, ops }] } · { type: 'close' }
+ *   in:  { type: 'submit', items: [{ id, ops }] } (a reservation's people packed: packed-people.ts) · { type: 'close' }
  *   out: { type: 'ready', head } · { type: 'done', replies, head, marks } · { type: 'failed', error } · { type: 'closed' }
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { XborderError } from '../errors.ts';
 import { openSqlite } from './sql.ts';
 import { subjectKeyFrom } from './subject-key.ts';
-import { GroupCommit, loadTreeState, type CheckpointMark, type WriterOp } from './writer.ts';
+import { fromWireOp, type WireOp } from './packed-people.ts';
+import { GroupCommit, loadTreeState, type CheckpointMark } from './writer.ts';
 
 export interface WriterThreadData {
   file: string;
@@ -26,7 +27,7 @@ export interface WireError {
   message: string;
 }
 export type WireMark = { size: number; root: Uint8Array };
-export type ToWriter = { type: 'submit'; items: { id: number; ops: WriterOp[] }[] } | { type: 'close' };
+export type ToWriter = { type: 'submit'; items: { id: number; ops: WireOp[] }[] } | { type: 'close' };
 export type FromWriter =
   | { type: 'ready'; head: WireMark }
   | { type: 'done'; replies: WriterReply[]; head: WireMark; marks: WireMark[] }
@@ -80,7 +81,7 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
       return;
     }
     for (const { id, ops } of message.items) {
-      writer.enqueue(ops, (error, results) => {
+      writer.enqueue(ops.map(fromWireOp), (error, results) => {
         outbox.replies.push(error ? { id, error: toWire(error) } : { id, results: results! });
         if (!outbox.queued) {
           outbox.queued = true;
