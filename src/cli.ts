@@ -7,7 +7,7 @@
  * concerns' own.
  */
 import { isXborderError } from './errors.ts';
-import { UsageError, type Command, type CommandIo } from './shared/cli-support.ts';
+import { asksForHelp, helpText, UsageError, type Command, type CommandIo } from './shared/cli-support.ts';
 
 export interface Concern {
   /** Each command's name and one-line summary, as the concern's cli.ts declares them. */
@@ -58,13 +58,13 @@ function usage(): string {
 }
 
 /** Finds the longest command name that prefixes argv ("audit verify" before "audit"), and loads its concern. */
-async function resolve(argv: string[]): Promise<{ command: Command; rest: string[] } | null> {
+async function resolve(argv: string[]): Promise<{ name: string; command: Command; rest: string[] } | null> {
   for (let words = Math.min(3, argv.length); words > 0; words--) {
     const name = argv.slice(0, words).join(' ');
     const concern = concerns.find((candidate) => Object.hasOwn(candidate.summaries, name));
     if (concern === undefined) continue;
     const command = (await concern.load())[name];
-    if (command) return { command, rest: argv.slice(words) };
+    if (command) return { name, command, rest: argv.slice(words) };
   }
   return null;
 }
@@ -79,11 +79,15 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     io.stderr(`xborder: unknown command "${argv.join(' ')}"; run "xborder help"\n`);
     return 2;
   }
+  if (asksForHelp(found.rest)) {
+    io.stdout(helpText(found.name, found.command));
+    return 0;
+  }
   try {
     return await found.command.run(found.rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`xborder: ${error.message}\n`);
+      io.stderr(`xborder: ${error.message.replace(/\.$/, '')}; run "xborder ${found.name} --help"\n`);
       return 2;
     }
     if (isXborderError(error)) {

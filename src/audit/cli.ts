@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { shanghaiYear, zones, type Zone } from '../domain.ts';
+import { decisionKinds, mechanisms, shanghaiYear, zones, type Zone } from '../domain.ts';
 import { XborderError } from '../errors.ts';
-import { UsageError, parseOptions, type Command, type CommandIo } from '../shared/cli-support.ts';
+import { UsageError, parseOptions, usage, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
 import { verifyExport, writeExport } from './export.ts';
 import { verifyStore } from './sources.ts';
@@ -21,6 +21,14 @@ const storeOptions = {
   schema: { type: 'string' },
   'data-dir': { type: 'string' },
 } as const;
+
+const storeSynopsis = '[--db FILE | --database-url URL [--schema NAME]] [--data-dir DIR]';
+const storeLines = [
+  ['--db FILE', 'the SQLite audit database; default: DIR/xborder.db'],
+  ['--database-url URL', 'a PostgreSQL audit database instead; default: $XBORDER_DATABASE_URL, unless --db is given'],
+  ['--schema NAME', "the PostgreSQL schema; default: $XBORDER_DATABASE_SCHEMA, else the connection's search_path"],
+  ['--data-dir DIR', "the node's data folder (xborder.db, keys); default: ./data"],
+] as const;
 
 interface StoreFlags {
   db?: string | undefined;
@@ -63,6 +71,12 @@ async function readTrusted(file: string, io: CommandIo): Promise<SignedCheckpoin
 
 const verify: Command = {
   summary: 'recompute the audit trees and check every signed checkpoint (or an export file, offline)',
+  usage: usage(`[--export FILE | ${storeSynopsis} [--node ID]] [--trusted-checkpoints FILE]`, [
+    ['--export FILE', 'verify this export file (from audit export) offline instead of a database'],
+    ...storeLines,
+    ['--node ID', "verify only this node's tree; default: every node's"],
+    ['--trusted-checkpoints FILE', 'signed checkpoints kept elsewhere (JSON or NDJSON: checkpoints, /audit/checkpoints pages, audit proof output, export lines) to check the log against; default: none'],
+  ]),
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, export: { type: 'string' } }, false);
     const trusted = values['trusted-checkpoints'] ? await readTrusted(values['trusted-checkpoints'], io) : [];
@@ -92,6 +106,22 @@ const filterOptions = {
 
 const exportCommand: Command = {
   summary: 'write records, checkpoints and public keys to one NDJSON file (--out FILE)',
+  usage: usage(
+    `--out FILE [--enterprise ID] [--zone Z]... [--destination ID] [--decision D] [--data-type T] [--mechanism M] [--node ID] [--from TIME] [--to TIME] ${storeSynopsis}`,
+    [
+      ['--out FILE', 'the NDJSON file to write; required'],
+      ['--enterprise ID', "only this enterprise's records; default: every enterprise"],
+      ['--zone Z', `only records of this zone (repeatable): ${zones.join(', ')}; default: every zone`],
+      ['--destination ID', 'only transfers to this destination; default: every destination'],
+      ['--decision D', `only this decision: ${decisionKinds.join(', ')}; default: every decision`],
+      ['--data-type T', 'only decisions whose findings include this data type; default: every type'],
+      ['--mechanism M', `only this legal mechanism: ${mechanisms.join(', ')}; default: every mechanism`],
+      ['--node ID', "only this gateway node's records; default: every node"],
+      ['--from TIME', 'only records at or after this ISO 8601 time; default: the first'],
+      ['--to TIME', 'only records before this ISO 8601 time; default: the last'],
+      ...storeLines,
+    ],
+  ),
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, ...filterOptions, out: { type: 'string' } }, false);
     if (!values.out) throw new UsageError('audit export needs --out FILE');
@@ -122,6 +152,7 @@ const exportCommand: Command = {
 
 const proof: Command = {
   summary: 'print the inclusion proof of a decision against the latest signed checkpoint (JSON)',
+  usage: usage(`--id DECISION_ID ${storeSynopsis}`, [['--id DECISION_ID', 'the decision to prove; required'], ...storeLines]),
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, id: { type: 'string' } }, false);
     if (!values.id) throw new UsageError('audit proof needs --id DECISION_ID');
@@ -144,6 +175,12 @@ function count(value: string | undefined, name: string): number {
 
 const countersShow: Command = {
   summary: "show an enterprise's distinct subjects this year, per class and tally",
+  usage: usage(`--enterprise ID [--year Y] [--json] ${storeSynopsis}`, [
+    ['--enterprise ID', 'the enterprise (its USCC); required'],
+    ['--year Y', 'the calendar year (Asia/Shanghai); default: this year'],
+    ['--json', 'print the totals as JSON; default: one line per class'],
+    ...storeLines,
+  ]),
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, enterprise: { type: 'string' }, year: { type: 'string' }, json: { type: 'boolean' } }, false);
     if (!values.enterprise) throw new UsageError('counters show needs --enterprise ID');
@@ -168,6 +205,15 @@ const countersShow: Command = {
 
 const countersImport: Command = {
   summary: 'seed this year\'s totals counted before the gateway (recorded in the audit log)',
+  usage: usage(`--enterprise ID --year Y [--general N] [--sensitive N] [--reason TEXT] [--node ID] ${storeSynopsis}`, [
+    ['--enterprise ID', 'the enterprise (its USCC); required'],
+    ['--year Y', 'the calendar year (Asia/Shanghai) the totals belong to; required'],
+    ['--general N', 'distinct subjects already sent abroad this year (every class); default: 0'],
+    ['--sensitive N', 'of those, subjects carrying sensitive personal information; default: 0'],
+    ['--reason TEXT', 'why, kept in the audit record; default: none'],
+    ['--node ID', 'the node whose key signs the audit record; default: $XBORDER_NODE_ID, else admin-cli'],
+    ...storeLines,
+  ]),
   async run(argv, io) {
     const { values } = parseOptions(
       argv,

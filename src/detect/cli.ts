@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseOptions, UsageError, type Command } from '../shared/cli-support.ts';
+import { parseOptions, usage, UsageError, type Command } from '../shared/cli-support.ts';
 import { scan } from './index.ts';
 
 const typesByExtension: Record<string, string> = {
@@ -29,6 +29,13 @@ const atSchema = z
 
 const scanCommand: Command = {
   summary: 'scan a file (or stdin) for personal information and print the findings as JSON',
+  usage: usage('[--content-type TYPE] [--content-encoding ENC] [--at YYYY-MM-DD] [--bare-id-sensitive] [FILE|-]', [
+    ['--content-type TYPE', "the body's media type (application/json, application/x-ndjson, text/csv, text/plain, ...); default: from FILE's extension (.json .ndjson .jsonl .csv .txt), text/plain for stdin"],
+    ['--content-encoding ENC', 'decode the body first: gzip, deflate or br (comma-separated, in the order applied); default: none'],
+    ['--at YYYY-MM-DD', 'the scan date (Asia/Shanghai) that ages, and so minors, are computed against; default: today'],
+    ['--bare-id-sensitive', 'a bare resident ID number makes its holder a sensitive subject; default: off'],
+    ['FILE|-', 'the file to scan, streamed from disk; default: - (standard input)'],
+  ]),
   async run(argv, io) {
     const { values, positionals } = parseOptions(argv, {
       'content-type': { type: 'string' },

@@ -1,12 +1,19 @@
 /** `xborder serve` and `xborder token`. */
 import { loadSettings, trustsDevIssuer } from '../config.ts';
 import { zones, type Zone } from '../domain.ts';
-import { parseOptions, UsageError, type Command } from '../shared/cli-support.ts';
+import { parseOptions, usage, UsageError, type Command } from '../shared/cli-support.ts';
 import { loadDevIssuerKey, mintDevToken, parseTtl, roles, type Role } from './dev-issuer.ts';
 import { serve } from './serve.ts';
 
 const serveCommand: Command = {
   summary: 'run the gateway (settings: xborder.yaml, XBORDER_* env; default port 8080)',
+  usage: usage('[--config FILE] [--port N] [--host ADDR] [--policies DIR] [--data-dir DIR]', [
+    ['--config FILE', 'the settings file; default: $XBORDER_CONFIG, else ./xborder.yaml when present'],
+    ['--port N', 'the port to listen on (0: any free one); default: the settings, else 8080'],
+    ['--host ADDR', 'the address to listen on; default: the settings, else 0.0.0.0'],
+    ['--policies DIR', 'the folder holding policies/ and negative-list/, or policies/ itself; default: the settings, else the policies shipped with xborder'],
+    ['--data-dir DIR', "the node's data folder (audit database, keys); default: the settings, else ./data"],
+  ]),
   async run(argv, io) {
     const { values } = parseOptions(argv, {
       config: { type: 'string' },
@@ -31,6 +38,13 @@ const serveCommand: Command = {
 
 const tokenCommand: Command = {
   summary: 'mint a development token: --role enterprise|regulator|admin --sub ID [--zones a,b] [--ttl 1h]',
+  usage: usage(`--role ${roles.join('|')} --sub ID [--zones Z,...] [--ttl DURATION] [--config FILE]`, [
+    ['--role ROLE', `who the token speaks for: ${roles.join(', ')}; required`],
+    ['--sub ID', "the subject: an enterprise's USCC, or a regulator or admin name; required"],
+    ['--zones Z,...', `the zones a regulator may see (required for regulator): ${zones.join(', ')}; default: none`],
+    ['--ttl DURATION', 'how long the token is valid: N with s, m, h or d; default: 1h'],
+    ['--config FILE', 'the settings file (data folder holding the development key, audience); default: $XBORDER_CONFIG, else ./xborder.yaml when present'],
+  ]),
   async run(argv, io) {
     const { values } = parseOptions(argv, {
       role: { type: 'string' },

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { purposes, type Purpose } from '../domain.ts';
 import { isXborderError } from '../errors.ts';
-import { parseOptions, UsageError, type Command, type CommandIo } from '../shared/cli-support.ts';
+import { parseOptions, usage, UsageError, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { describeFailure, loadCaseFiles, runCase } from './cases.ts';
 import { dateInShanghai, evaluateTransfer, parsePrior } from './evaluate.ts';
 import { defaultPolicyDir } from './files.ts';
@@ -15,6 +15,7 @@ import type { LoadedPolicy, PolicyIssue } from './types.ts';
 import { formatIssue } from './yaml-source.ts';
 
 const policiesOption = { policies: { type: 'string' } } as const;
+const policiesLine = ['--policies DIR', 'the folder holding policies/ and negative-list/, or policies/ itself; default: $XBORDER_POLICIES, else the policies shipped with xborder'] as const;
 
 function policyDir(option: string | undefined, io: CommandIo): string {
   return option !== undefined ? resolve(io.cwd, option) : defaultPolicyDir(io.env);
@@ -35,6 +36,7 @@ async function loadOrReport(dir: string, io: CommandIo): Promise<LoadedPolicy | 
 
 const policyCheck: Command = {
   summary: 'validate the policy files; print each problem as file:line:column, else a summary and the version',
+  usage: usage('[--policies DIR]', [policiesLine]),
   async run(argv, io) {
     const { values } = parseOptions(argv, policiesOption, false);
     const dir = policyDir(values.policies, io);
@@ -55,6 +57,7 @@ const policyCheck: Command = {
 
 const policyTest: Command = {
   summary: 'run the policy test cases of policies/tests/*.yaml; print each failure with expected against got',
+  usage: usage('[--policies DIR]', [policiesLine]),
   async run(argv, io) {
     const { values } = parseOptions(argv, policiesOption, false);
     const dir = policyDir(values.policies, io);
@@ -95,6 +98,20 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<Uint8Array> {
 
 const check: Command = {
   summary: 'what-if: scan a payload and print the decision JSON (--enterprise, --destination, --prior general=N,sensitive=M); writes nothing',
+  usage: usage(
+    '--enterprise ID --destination ID [--purpose P] [--dataset NAME] [--prior general=N,sensitive=M] [--at YYYY-MM-DD] [--content-type TYPE] [--policies DIR] [FILE|-]',
+    [
+      ['--enterprise ID', 'the sending enterprise (its USCC in policies/enterprises.yaml); required'],
+      ['--destination ID', 'the receiving destination (policies/destinations.yaml); required'],
+      ['--purpose P', `the declared exemption scenario, as X-Xborder-Purpose: ${purposes.join(', ')}; default: none`],
+      ['--dataset NAME', 'the dataset the payload belongs to, as X-Xborder-Dataset; default: none'],
+      ['--prior general=N,sensitive=M', "this year's distinct subjects before this transfer (either part optional); default: general=0,sensitive=0"],
+      ['--at YYYY-MM-DD', 'the transfer date (Asia/Shanghai): which rule sets are in force, and the counting year; default: today'],
+      ['--content-type TYPE', "the payload's media type; default: from FILE's extension (.json .ndjson .jsonl .csv .txt), else told from the body"],
+      policiesLine,
+      ['FILE|-', 'the payload to scan; default: - (standard input)'],
+    ],
+  ),
   async run(argv, io) {
     const { values, positionals } = parseOptions(argv, {
       ...policiesOption,
