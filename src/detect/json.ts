@@ -101,6 +101,12 @@ export class JsonWalker {
   /** First key of the last object that no field opened (a top-level object, an array's array). */
   private rootFirst: FieldInfo | null = null;
   private readonly realPathOf = (segment: string): string => this.realPath(segment);
+  /**
+   * realPath's part made of the open frames, kept until a frame opens or closes: only the
+   * current frame's key and index change in between, and those are not part of it. A record's
+   * values share it (a traveller's name, ID and mobile built it three times).
+   */
+  private realPrefix: string | null = null;
 
   constructor(
     private readonly ctx: ScanContext,
@@ -142,10 +148,14 @@ export class JsonWalker {
 
   /** Path of the current value with real array indexes (evidence spans only). */
   private realPath(segment: string): string {
-    let path = this.lineIndex < 0 ? this.realRoot : `${this.lineRoot}[${this.lineIndex}]`;
-    for (let d = 1; d <= this.depth; d++) {
-      const parent = d - 1;
-      path += this.kind[parent] === ARRAY ? `[${this.index[parent]}]` : this.fieldOf[parent]!.segment;
+    let path = this.realPrefix;
+    if (path === null) {
+      path = this.lineIndex < 0 ? this.realRoot : `${this.lineRoot}[${this.lineIndex}]`;
+      for (let d = 1; d <= this.depth; d++) {
+        const parent = d - 1;
+        path += this.kind[parent] === ARRAY ? `[${this.index[parent]}]` : this.fieldOf[parent]!.segment;
+      }
+      this.realPrefix = path;
     }
     if (segment === '[*]' && this.depth >= 0) return `${path}[${this.index[this.depth]}]`;
     return path + segment;
@@ -174,6 +184,7 @@ export class JsonWalker {
     this.fieldOf[d] = kind === ARRAY && d > 0 && this.kind[parent] === OBJECT ? this.fieldOf[parent]! : null;
     if (d === 0) this.recordDepth = kind === ARRAY ? 1 : 0;
     this.depth = d;
+    this.realPrefix = null;
   }
 
   private grow(): void {
@@ -223,6 +234,7 @@ export class JsonWalker {
   private close(): void {
     const d = this.depth;
     this.depth = d - 1;
+    this.realPrefix = null;
     if (this.flatPerson !== null) return;
     const own = this.acc[d] ?? null;
     let groups = this.groups[d] ?? null;
@@ -333,6 +345,7 @@ export class JsonWalker {
     const ctx = this.ctx;
     ctx.realPath = this.realPathOf;
     this.depth = -1;
+    this.realPrefix = null;
     let i = from;
     let state = EXPECT_VALUE;
     let c = 0;

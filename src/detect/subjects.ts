@@ -330,14 +330,19 @@ export class SubjectTally {
   private sensitiveSeen: FingerprintSet | null = null;
   /** Only when evidence is asked for: people merged by shared identifier. */
   readonly evidence: SubjectEvidence[] | null;
-  private readonly byIdentifier: Map<string, SubjectEvidence> | null;
+  /**
+   * Evidence only: the subject each identifier was first seen with, found by 30 bits of the
+   * identifier's fingerprint and confirmed by its string. A map keyed by the strings hashed every fresh
+   * identifier (flattened first) two or three times: a tenth of a 64 KB body's evidence scan.
+   */
+  private readonly registered: Map<number, Registration> | null;
 
   constructor(
     private readonly bareResidentIdSensitive: boolean,
     withEvidence: boolean,
   ) {
     this.evidence = withEvidence ? [] : null;
-    this.byIdentifier = withEvidence ? new Map() : null;
+    this.registered = withEvidence ? new Map() : null;
   }
 
   isSensitive(person: Person): boolean {
@@ -369,27 +374,62 @@ export class SubjectTally {
     }
     if (!seen) this.subjects++;
     if (sensitive && !seenSensitive) this.sensitiveSubjects++;
-    if (this.evidence !== null && this.byIdentifier !== null) this.addEvidence(person, sensitive);
+    if (this.evidence !== null) this.addEvidence(person, fps, sensitive);
   }
 
-  private addEvidence(person: Person, sensitive: boolean): void {
+  /** The subject `identifier` (fingerprint `fp`) was first seen with, if any. */
+  private subjectOf(fp: number, identifier: string): SubjectEvidence | null {
+    for (let entry = this.registered!.get(registrationKey(fp)) ?? null; entry !== null; entry = entry.next) {
+      if (entry.identifier === identifier) return entry.subject;
+    }
+    return null;
+  }
+
+  /** Notes `subject` as the one `identifier` was first seen with (`subjectOf` found none). */
+  private register(fp: number, identifier: string, subject: SubjectEvidence): void {
+    const key = registrationKey(fp);
+    const first = this.registered!.get(key);
+    // Another identifier with the same key: chained behind it.
+    if (first === undefined) this.registered!.set(key, { identifier, subject, next: null });
+    else first.next = { identifier, subject, next: first.next };
+  }
+
+  /** `person.ids[k]` is the identifier of `fps[k]` (Person.addId keeps them in step when evidence is kept). */
+  private addEvidence(person: Person, fps: number[], sensitive: boolean): void {
     const ids = person.ids ?? [];
-    let subject: SubjectEvidence | undefined;
-    for (const id of ids) {
-      subject = this.byIdentifier!.get(id);
-      if (subject) break;
-    }
-    if (!subject) {
-      subject = { identifiers: [], sensitive: false, categories: [] };
+    let subject: SubjectEvidence | null = null;
+    for (let k = 0; k < ids.length && subject === null; k++) subject = this.subjectOf(fps[k]!, ids[k]!);
+    if (subject === null) {
+      // None of them seen before: a new subject with the person's identifiers, distinct already.
+      subject = { identifiers: ids.slice(), sensitive, categories: person.categories === 0 ? [] : categoriesOf(person.categories) };
       this.evidence!.push(subject);
+      for (let k = 0; k < ids.length; k++) this.register(fps[k]!, ids[k]!, subject);
+      return;
     }
-    for (const id of ids) {
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k]!;
       if (!subject.identifiers.includes(id)) subject.identifiers.push(id);
-      if (!this.byIdentifier!.has(id)) this.byIdentifier!.set(id, subject);
+      if (this.subjectOf(fps[k]!, id) === null) this.register(fps[k]!, id, subject);
     }
     subject.sensitive ||= sensitive;
+    if (person.categories === 0) return;
     for (const category of categoriesOf(person.categories)) {
       if (!subject.categories.includes(category)) subject.categories.push(category);
     }
   }
+}
+
+/**
+ * 30 bits of a fingerprint: a small integer, which a Map hashes at once (the whole 53-bit
+ * fingerprint is a heap number). Identifiers sharing them are told apart by their strings.
+ */
+function registrationKey(fp: number): number {
+  return fp & 0x3fffffff;
+}
+
+/** An identifier and the subject it was first seen with; `next`: another identifier of the same key. */
+interface Registration {
+  identifier: string;
+  subject: SubjectEvidence;
+  next: Registration | null;
 }

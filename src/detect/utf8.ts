@@ -49,18 +49,46 @@ export function unitsIn(s: Buffer, a: number, b: number): number {
 /**
  * Byte offsets of one valid UTF-8 text to the UTF-16 offsets of its decoded string. A cursor moves
  * from one asked offset to the next, so offsets asked in (nearly) increasing order — as the walkers
- * produce them — cost one pass over the text in all.
+ * produce them — cost one pass over the text in all. The pass goes a 4-byte word at a time over
+ * ASCII (every byte below 0x80: four units): byte by byte it cost a masked 64 KB body of Chinese
+ * names among ASCII keys and digits a sixth of its evidence scan.
  */
 export class Utf16Offsets {
   private byte = 0;
   private unit = 0;
+  /** The text's aligned 4-byte words, the first at byte `wordBase`. */
+  private readonly words: Uint32Array;
+  private readonly wordBase: number;
 
-  constructor(private readonly s: Buffer) {}
+  constructor(private readonly s: Buffer) {
+    const wordBase = (4 - (s.byteOffset & 3)) & 3;
+    this.wordBase = wordBase;
+    this.words = s.length < wordBase + 4 ? new Uint32Array(0) : new Uint32Array(s.buffer, s.byteOffset + wordBase, (s.length - wordBase) >>> 2);
+  }
 
   of(offset: number): number {
     const s = this.s;
-    while (this.byte < offset) this.unit += unitsOfByte(s[this.byte++]!);
-    while (this.byte > offset) this.unit -= unitsOfByte(s[--this.byte]!);
-    return this.unit;
+    const words = this.words;
+    const wordBase = this.wordBase;
+    let byte = this.byte;
+    let unit = this.unit;
+    while (byte < offset) {
+      if (byte >= wordBase && ((byte - wordBase) & 3) === 0) {
+        // Words wholly before `offset` with no byte of 0x80 or above.
+        let w = (byte - wordBase) >>> 2;
+        const stop = (offset - wordBase) >>> 2;
+        while (w < stop && (words[w]! & 0x80808080) === 0) w++;
+        const reached = wordBase + w * 4;
+        unit += reached - byte;
+        byte = reached;
+        if (byte >= offset) break;
+      }
+      const b = s[byte++]!;
+      unit += b < 0x80 ? 1 : unitsOfByte(b);
+    }
+    while (byte > offset) unit -= unitsOfByte(s[--byte]!);
+    this.byte = byte;
+    this.unit = unit;
+    return unit;
   }
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvCut } from '../../src/detect/stream.ts';
-import { FingerprintSet, fingerprint } from '../../src/detect/subjects.ts';
+import { FingerprintSet, Person, SubjectTally, fingerprint } from '../../src/detect/subjects.ts';
+import { Utf16Offsets } from '../../src/detect/utf8.ts';
 
 describe('the fingerprint set of distinct identifiers', () => {
   it('tells 300,000 distinct identifiers apart and recognises each again', () => {
@@ -26,6 +27,54 @@ describe('the fingerprint set of distinct identifiers', () => {
     expect(set.has(fingerprint('cn_resident_id:999999999999999999'))).toBe(false);
     // Grown in place by a quarter up to a load of 0.8: at most 4 / 0.64 bytes an identifier.
     expect(set.bytes).toBeLessThan(n * 6.25);
+  });
+});
+
+describe('subjects of the evidence, found by fingerprint', () => {
+  function personOf(...ids: [number, string][]): Person {
+    const person = new Person();
+    person.personal = true;
+    for (const [fp, id] of ids) person.addId(fp, id, false);
+    return person;
+  }
+
+  it('tells apart identifiers whose fingerprints share their low bits, or collide outright', () => {
+    const tally = new SubjectTally(false, true);
+    const shared = 0x1234567;
+    tally.add(personOf([shared, 'cn_mobile:13800000001']));
+    tally.add(personOf([shared + 2 ** 30, 'cn_mobile:13800000002']));
+    tally.add(personOf([shared + 2 ** 40, 'cn_mobile:13800000003'], [77, 'cn_resident_id:110105194912310021']));
+    // The counts read fingerprints alone (a whole collision merges there); evidence reads the strings.
+    tally.add(personOf([shared + 2 ** 30, 'cn_mobile:13800000004']));
+    // Shares an identifier with the third subject: merged into it, its other identifier added.
+    tally.add(personOf([99, 'cn_mobile:13800000005'], [shared + 2 ** 40, 'cn_mobile:13800000003']));
+    expect(tally.evidence!.map((subject) => subject.identifiers)).toEqual([
+      ['cn_mobile:13800000001'],
+      ['cn_mobile:13800000002'],
+      ['cn_mobile:13800000003', 'cn_resident_id:110105194912310021', 'cn_mobile:13800000005'],
+      ['cn_mobile:13800000004'],
+    ]);
+    expect(tally.subjects).toBe(3);
+  });
+});
+
+describe('UTF-16 offsets of byte offsets', () => {
+  it('match the decoded text at every character boundary, whatever the alignment and direction', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', '1', '"', ' ', 'é', '陈', '１', '😀'), { maxLength: 80 }),
+        fc.nat(7),
+        fc.boolean(),
+        (chars, pad, backwards) => {
+          const bytes = Buffer.from('x'.repeat(pad) + chars.join('')).subarray(pad);
+          const boundaries: number[] = [];
+          for (let i = 0; i <= bytes.length; i++) if (i === bytes.length || (bytes[i]! & 0xc0) !== 0x80) boundaries.push(i);
+          if (backwards) boundaries.reverse();
+          const offsets = new Utf16Offsets(bytes);
+          for (const offset of boundaries) expect(offsets.of(offset)).toBe(bytes.subarray(0, offset).toString('utf8').length);
+        },
+      ),
+    );
   });
 });
 
