@@ -4,8 +4,9 @@
  *       gateway, nothing else) and (b) the gateway on the allow path, audit committed per request,
  * with 1 KB and 64 KB JSON bodies holding personal information (8 and 569 travellers, each with a
  * name, a resident ID and a mobile), the same bytes to the same upstream for both. Prints req/s of
- * each, the ratio b/a, p50/p99 latency, the server's CPU per request (every thread), and the p99
- * latency b adds over a at half of b's saturating load.
+ * each, the ratio b/a, p50/p99 latency, the server's CPU per request (every thread, and the main
+ * thread alone, which saturates first: both vary less with the shared machine's load than req/s),
+ * and the p99 latency b adds over a at half of b's saturating load.
  * Both servers under test run at once, each in its own process; autocannon and the upstream share
  * this one. Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
  * round of each side counts. Every request repeats the same body, so after the first one its
@@ -15,6 +16,7 @@
  *                                        XB_BENCH_PROFILE=DIR for V8 CPU profiles of the servers)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,8 +34,24 @@ const rounds = Number(process.env.XB_BENCH_ROUNDS ?? 2);
 const connections = 32;
 
 // ---------------------------------------------------------------- server under test (child)
+/**
+ * The main thread's CPU seconds (user + system) from /proc (Linux; Node 20 has no per-thread
+ * figure): unlike its event loop's busy time, it does not grow when a neighbour takes the core.
+ */
+function mainThreadCpu(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function serveUnderTest(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<void> {
-  process.on('message', () => process.send!(process.cpuUsage()));
+  // CPU of every thread, and of the main thread alone: the one that saturates first.
+  process.on('message', () => process.send!({ ...process.cpuUsage(), mainSeconds: mainThreadCpu() }));
   if (kind === 'bare') {
     const { Hono } = await import('hono');
     const { getRequestListener } = await import('@hono/node-server');
@@ -93,8 +111,8 @@ function bodyOf(bytes: number): string {
 interface Server {
   child: ChildProcess;
   url: string;
-  /** CPU seconds (user + system, every thread) the server process has used so far. */
-  cpu(): Promise<number>;
+  /** CPU seconds (user + system) the server process has used so far: every thread, and the main thread. */
+  cpu(): Promise<{ all: number; main: number }>;
 }
 
 async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): Promise<Server> {
@@ -112,8 +130,8 @@ async function start(kind: 'bare' | 'gateway', upstream: string, dir: string): P
     child.once('exit', (code) => reject(new Error(`${kind} exited ${code}`)));
   });
   const cpu = () =>
-    new Promise<number>((resolve) => {
-      child.once('message', (usage: { user: number; system: number }) => resolve((usage.user + usage.system) / 1e6));
+    new Promise<{ all: number; main: number }>((resolve) => {
+      child.once('message', (usage: { user: number; system: number; mainSeconds: number }) => resolve({ all: (usage.user + usage.system) / 1e6, main: usage.mainSeconds }));
       child.send('cpu');
     });
   return { child, url: `http://127.0.0.1:${port}`, cpu };
@@ -125,6 +143,8 @@ interface Load {
   p99: number;
   /** Server CPU per request, µs (every thread of the server process). */
   cpuUs: number;
+  /** Server CPU per request, µs, of the main thread alone (it saturates first). */
+  mainUs: number;
 }
 
 async function load(server: Server, body: string, token: string, rate?: number, duration = seconds): Promise<Load> {
@@ -138,12 +158,14 @@ async function load(server: Server, body: string, token: string, rate?: number, 
     duration,
     ...(rate ? { overallRate: rate } : {}),
   });
-  const cpuUs = ((await server.cpu()) - cpuBefore) * 1e6 / Math.max(1, result.requests.total);
+  const cpuAfter = await server.cpu();
+  const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, result.requests.total);
+  const [cpuUs, mainUs] = [perRequest(cpuAfter.all - cpuBefore.all), perRequest(cpuAfter.main - cpuBefore.main)];
   // A refused or failed request is not a transfer: the figures would flatter whoever failed.
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     throw new Error(`${server.url} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs, mainUs };
 }
 
 async function stop(server: Server): Promise<void> {
@@ -210,8 +232,8 @@ async function main(): Promise<void> {
       const [ab, bb] = [best(a), best(b)];
       console.log(
         [
-          `${label.padEnd(6)} bare ${ab.rps.toFixed(0).padStart(6)} req/s (p50 ${ab.p50} ms, p99 ${ab.p99} ms, ${ab.cpuUs.toFixed(0)} µs CPU/req)`,
-          `gateway ${bb.rps.toFixed(0).padStart(6)} req/s (p50 ${bb.p50} ms, p99 ${bb.p99} ms, ${bb.cpuUs.toFixed(0)} µs CPU/req)`,
+          `${label.padEnd(6)} bare ${ab.rps.toFixed(0).padStart(6)} req/s (p50 ${ab.p50} ms, p99 ${ab.p99} ms, ${ab.cpuUs.toFixed(0)} µs CPU/req, ${ab.mainUs.toFixed(0)} on the main thread)`,
+          `gateway ${bb.rps.toFixed(0).padStart(6)} req/s (p50 ${bb.p50} ms, p99 ${bb.p99} ms, ${bb.cpuUs.toFixed(0)} µs CPU/req, ${bb.mainUs.toFixed(0)} on the main thread)`,
           `ratio b/a ${(bb.rps / ab.rps).toFixed(2)} (rounds ${range(b.map((run, i) => run.rps / a[i]!.rps), 2)})`,
           `at ${half} req/s: p99 bare ${aHalf.p99} ms, gateway ${bHalf.p99} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
         ].join(' | '),
