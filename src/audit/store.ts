@@ -12,12 +12,12 @@ import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey 
 import { countersIn } from './counters.ts';
 import { Frontier, toHex } from './merkle.ts';
 import { queryRecords } from './query.ts';
-import { auditRecordSchema, newDecisionId, type AuditRecord, type AuditRecordInput, type StoredRecord } from './records.ts';
+import { newDecisionId, type AuditRecordInput, type DecisionRecord, type StoredRecord } from './records.ts';
 import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
 import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
-import { GroupCommit, insertCheckpoint, loadTreeState, prepareRecord, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
+import { GroupCommit, insertCheckpoint, loadTreeState, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
 import { startWriterThread } from './writer-client.ts';
 
 const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -103,7 +103,7 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
   }
 }
 
-const recentDecisions = (): LRUCache<string, { enterprise: string; zone: AuditRecord['zone']; destination: string }> => new LRUCache({ max: 50_000 });
+const recentDecisions = (): LRUCache<string, { enterprise: string; zone: DecisionRecord['zone']; destination: string }> => new LRUCache({ max: 50_000 });
 
 class Store implements AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
@@ -135,23 +135,23 @@ class Store implements AuditStore {
     for (const mark of marks) void this.enqueueSigning(() => mark).catch(() => {});
   }
 
-  private async parse(input: AuditRecordInput): Promise<AuditRecord> {
-    const parsed = auditRecordSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new XborderError('XB_ERR_BAD_INPUT', `xborder: invalid audit record: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-    }
-    const record = parsed.data;
-    if (record.kind === 'decision') {
-      this.decisions.set(record.decisionId, { enterprise: record.enterprise, zone: record.zone, destination: record.destination });
-    } else if (record.kind === 'outcome' && (record.enterprise === undefined || record.zone === undefined)) {
-      // The outcome carries the decision's enterprise and zone so zone queries and sequences include it.
-      const known = this.decisions.get(record.decisionId) ?? (await this.decisionMeta(record.decisionId));
-      if (known) Object.assign(record, { enterprise: record.enterprise ?? known.enterprise, zone: record.zone ?? known.zone, destination: record.destination ?? known.destination });
-    }
-    return record;
+  /**
+   * The record as the writer will validate it (records are validated and encoded where the
+   * writer runs: for SQLite its thread, off the event loop). An outcome carries its decision's
+   * enterprise and zone so zone queries and sequences include it.
+   */
+  private async completed(input: AuditRecordInput): Promise<AuditRecordInput> {
+    if (input.kind !== 'outcome' || (input.enterprise !== undefined && input.zone !== undefined)) return input;
+    const known = this.decisions.get(input.decisionId) ?? (await this.decisionMeta(input.decisionId));
+    return known ? { ...input, enterprise: input.enterprise ?? known.enterprise, zone: input.zone ?? known.zone, destination: input.destination ?? known.destination } : input;
   }
 
-  private async decisionMeta(decisionId: string): Promise<{ enterprise: string; zone: AuditRecord['zone']; destination: string } | undefined> {
+  /** A committed decision's enterprise, zone and destination, for the outcome that follows it. */
+  private remember(input: AuditRecordInput): void {
+    if (input.kind === 'decision') this.decisions.set(input.decisionId, { enterprise: input.enterprise, zone: input.zone, destination: input.destination });
+  }
+
+  private async decisionMeta(decisionId: string): Promise<{ enterprise: string; zone: DecisionRecord['zone']; destination: string } | undefined> {
     const record = await this.getRecord(decisionId);
     return record?.kind === 'decision' ? { enterprise: record.enterprise, zone: record.zone, destination: record.destination } : undefined;
   }
@@ -162,7 +162,8 @@ class Store implements AuditStore {
 
   async append(input: AuditRecordInput): Promise<AppendResult> {
     this.writable();
-    const [appended] = await this.writer.submit([{ op: 'append', record: prepareRecord(await this.parse(input)) }]);
+    const [appended] = await this.writer.submit([{ op: 'record', input: await this.completed(input) }]);
+    this.remember(input);
     return appended as AppendResult;
   }
 
@@ -192,9 +193,9 @@ class Store implements AuditStore {
   }
   async finishTransfer(decisionId: string, settlement: Tally | 'release', outcome: AuditRecordInput): Promise<AppendResult> {
     this.writable();
-    const record = prepareRecord(await this.parse(outcome));
+    const input = await this.completed(outcome);
     const counted: WriterOp = settlement === 'release' ? { op: 'release', decisionId } : { op: 'settle', decisionId, tally: settlement };
-    const [, appended] = await this.writer.submit([counted, { op: 'append', record }]);
+    const [, appended] = await this.writer.submit([counted, { op: 'record', input }]);
     return appended as AppendResult;
   }
 
@@ -205,7 +206,7 @@ class Store implements AuditStore {
 
   async importCounters(input: CounterImport): Promise<AppendResult> {
     this.writable();
-    const record = await this.parse({
+    const record: AuditRecordInput = {
       kind: 'counter-import',
       decisionId: newDecisionId(input.at ?? this.settings.clock()),
       at: input.at ?? this.settings.clock(),
@@ -214,10 +215,10 @@ class Store implements AuditStore {
       year: input.year,
       counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive },
       reason: input.reason ?? null,
-    });
+    };
     const [, appended] = await this.writer.submit([
       { op: 'import', enterprise: input.enterprise, year: input.year, counts: { nonSensitive: input.counts.nonSensitive, sensitive: input.counts.sensitive } },
-      { op: 'append', record: prepareRecord(record) },
+      { op: 'record', input: record },
     ]);
     return appended as AppendResult;
   }

@@ -16,7 +16,7 @@ import { recordSegments, storedRecordJson, type RecordSegments } from './canonic
 import { lockCounters, releaseIn, reserveIn, SettledClaims } from './claims.ts';
 import { BatchTotals, importIn, settleIn } from './counters.ts';
 import { Frontier, fromHex, textLeafHash, toHex } from './merkle.ts';
-import type { AuditRecord } from './records.ts';
+import { auditRecordSchema, type AuditRecord, type AuditRecordInput } from './records.ts';
 import type { Column, SqlConn, SqlDriver } from './sql.ts';
 import type { SubjectKey } from './subject-key.ts';
 import { hashSubjects } from './subject-key.ts';
@@ -41,6 +41,8 @@ export interface PreparedRecord {
 
 export type WriterOp =
   | { op: 'append'; record: PreparedRecord }
+  /** Validated and encoded by the writer (in the SQLite writer thread, off the event loop), then an `append`. */
+  | { op: 'record'; input: AuditRecordInput }
   | { op: 'reserve'; input: ReserveSubjectsInput }
   /** Hashed by the writer with its subject key, then a `reserve` (store.reservePeople). */
   | { op: 'reserve-people'; input: ReservePeopleInput }
@@ -52,6 +54,7 @@ export type WriterOp =
 /** What each op answers once committed. */
 export interface WriterResults {
   append: AppendResult;
+  record: AppendResult;
   reserve: ReserveSubjectsResult;
   'reserve-people': ReserveSubjectsResult;
   settle: undefined;
@@ -128,6 +131,15 @@ export function prepareRecord(record: AuditRecord): PreparedRecord {
   };
 }
 
+/** A record as the caller gave it, validated (XB_ERR_BAD_INPUT if it is not a record) and encoded. */
+export function prepareInput(input: AuditRecordInput): PreparedRecord {
+  const parsed = auditRecordSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new XborderError('XB_ERR_BAD_INPUT', `xborder: invalid audit record: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return prepareRecord(parsed.data);
+}
+
 /** Inserts audit record rows (values in `recordColumns` order). */
 export function insertRecords(tx: SqlConn, rows: readonly unknown[][]): Promise<void> {
   return tx.insertRows('audit_records', recordColumns, rows);
@@ -179,6 +191,8 @@ async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, o
       return reserveIn(tx, totals, op.input, settled);
     case 'reserve-people':
       throw new XborderError('XB_ERR_INTERNAL', 'xborder: people reach the batch hashed (GroupCommit.enqueue)');
+    case 'record':
+      throw new XborderError('XB_ERR_INTERNAL', 'xborder: records reach the batch prepared (GroupCommit.enqueue)');
     case 'settle':
       return settleIn(tx, totals, op.decisionId, op.tally, settled);
     case 'release':
@@ -247,13 +261,14 @@ export class GroupCommit implements Writer {
       done(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
       return;
     }
-    if (ops.some((op) => op.op === 'reserve-people')) {
-      const key = this.subjectKey;
-      if (!key) {
-        done(new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: this audit store was opened without a subject key'));
+    if (ops.some((op) => op.op === 'reserve-people' || op.op === 'record')) {
+      // Done before the submission joins a batch: one that cannot be prepared is refused whole.
+      try {
+        ops = ops.map((op) => this.prepared(op));
+      } catch (error) {
+        done(error);
         return;
       }
-      ops = ops.map((op) => (op.op === 'reserve-people' ? reserveOf(key, op.input) : op));
     }
     this.queue.push({ ops, done });
     if (!this.running && !this.scheduled) {
@@ -266,6 +281,14 @@ export class GroupCommit implements Writer {
         this.flushing = this.flushAll();
       });
     }
+  }
+
+  /** People hashed and records validated and encoded, here where the writer runs. */
+  private prepared(op: WriterOp): WriterOp {
+    if (op.op === 'record') return { op: 'append', record: prepareInput(op.input) };
+    if (op.op !== 'reserve-people') return op;
+    if (!this.subjectKey) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: this audit store was opened without a subject key');
+    return reserveOf(this.subjectKey, op.input);
   }
 
   private async flushAll(): Promise<void> {
