@@ -462,11 +462,14 @@ export class JsonWalker {
    * a quote or a backslash, so the bytes are read as they come.
    */
   private stringEnd(src: Buffer, start: number, to: number): number {
+    // Locals: an imported binding is loaded again on every read of this per-byte loop.
+    const classes = byteClass;
+    const stop = stopJson;
     let i = start;
     let flags = 0;
     while (i < to) {
-      const k = byteClass[src[i]!]!;
-      if ((k & stopJson) !== 0) break;
+      const k = classes[src[i]!]!;
+      if ((k & stop) !== 0) break;
       flags |= k;
       i++;
     }

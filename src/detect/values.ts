@@ -81,7 +81,12 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
           continue;
         }
       }
-    } else if (startsNothing === false) {
+    } else if (startsNothing) {
+      // The whole run of non-ASCII bytes at once (the characters of a Chinese address).
+      i++;
+      while (i < end && src[i]! >= 128) i++;
+      continue;
+    } else {
       // Of the non-ASCII characters only province characters (plates) and full-width forms start a value.
       const wide = threeByteAt(src, i, end);
       if (wide >= 0) {
