@@ -7,7 +7,7 @@ import type { DataType } from '../domain.ts';
 import { mayHoldValuesIn, scanValues } from './values.ts';
 import { blankOnly, classDigit, classify, classStar, classWide, numberLike, worthScanning } from './classes.ts';
 import { isNameField, lookupField } from './dictionary.ts';
-import { FindingTally } from './findings.ts';
+import { FindingTally, type FindingSite } from './findings.ts';
 import { categoryBit, Person, SubjectTally } from './subjects.ts';
 import { isVisiblyMasked } from './values-token.ts';
 import type { FieldMeaning, ValueHit, ValueSpan } from './types.ts';
@@ -198,7 +198,9 @@ export class ScanContext {
    * One scalar value at `src[start, end)` under field `info` (null: no field name, e.g. an array
    * item or free text). `rawStart/rawEnd` >= 0 mean `src` is a decoded copy and spans cover
    * the raw range instead (escaped JSON strings, percent-encoded form values). `flags`: the
-   * byte classes of the value when the walker knows them (classes.ts), else -1.
+   * byte classes of the value when the walker knows them (classes.ts), else -1. `site`: the
+   * tallies of the place the value stands, when the walker returns there row after row with the
+   * same `base`, `segment` and `info` (a CSV column).
    */
   value(
     src: Buffer,
@@ -211,6 +213,7 @@ export class ScanContext {
     rawStart = -1,
     rawEnd = -1,
     flags = -1,
+    site: FindingSite | null = null,
   ): void {
     if (start === end) return;
     if (flags < 0) flags = classify(src, start, end);
@@ -221,7 +224,7 @@ export class ScanContext {
     if ((marks & markHint) !== 0 || (worthScanning(flags) && !(numberLike(flags) && (flags === classDigit ? end - start < 11 : plainNumber(src, start, end))))) {
       const hits = this.hits;
       scanValues(src, start, end, info === null ? null : info.meaning, this.at, hits, this.withEvidence, flags);
-      if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false);
+      if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false, site);
     }
     if ((marks & (markName | markCategory | markPersonal)) === 0) return;
     // Blank, or visibly masked (stars): carries no meaning.
@@ -233,7 +236,11 @@ export class ScanContext {
       person.named = true;
       person.personal = true;
       if (meaning === null || meaning.personal !== 'person_name') {
-        this.findings.add('person_name', base, segment, 'name field');
+        if (site?.name != null) this.findings.again(site.name);
+        else {
+          const tally = this.findings.add('person_name', base, segment, 'name field');
+          if (site !== null) site.name = tally;
+        }
         this.span('person_name', segment, spanStart, spanEnd);
       }
     }
@@ -242,12 +249,20 @@ export class ScanContext {
     // A card number under 银行账号 is one financial account, not two.
     const category = info!.categoryBit;
     if (category !== 0 && (derived & category) === 0) {
-      this.findings.add(meaning.category!, base, segment, why);
+      if (site?.category != null) this.findings.again(site.category);
+      else {
+        const tally = this.findings.add(meaning.category!, base, segment, why);
+        if (site !== null) site.category = tally;
+      }
       this.span(meaning.category!, segment, spanStart, spanEnd);
       person.categories |= category;
     }
     if (meaning.personal !== undefined) {
-      this.findings.add(meaning.personal, base, segment, why);
+      if (site?.personal != null) this.findings.again(site.personal);
+      else {
+        const tally = this.findings.add(meaning.personal, base, segment, why);
+        if (site !== null) site.personal = tally;
+      }
       this.span(meaning.personal, segment, spanStart, spanEnd);
       person.personal = true;
     }
@@ -262,11 +277,20 @@ export class ScanContext {
     rawStart: number,
     rawEnd: number,
     inKey: boolean,
+    site: FindingSite | null = null,
   ): number {
     let derived = 0;
     for (let k = 0; k < hits.length; k++) {
       const hit = hits[k]!;
-      this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true, hit.nonMainland === true);
+      const known = site?.hit ?? null;
+      if (known !== null && known.type === hit.type && site!.hitWhy === hit.why) this.findings.again(known, hit.suspect === true, hit.nonMainland === true);
+      else {
+        const tally = this.findings.add(hit.type, base, segment, hit.why, hit.suspect === true, hit.nonMainland === true);
+        if (site !== null) {
+          site.hit = tally;
+          site.hitWhy = hit.why;
+        }
+      }
       if (hit.fp !== 0) person.addId(hit.fp, hit.identifier, hit.type === 'cn_resident_id');
       else if (hit.type !== 'cn_uscc') person.personal = person.personal || isPersonal(hit.type);
       if (hit.minor === true) {

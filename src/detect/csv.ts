@@ -5,6 +5,7 @@
  * (CLARIFICATIONS 1). Paths read like JSON paths over an array of rows: `$[*].身份证号`.
  */
 import { fieldInfo, type FieldInfo, type ScanContext } from './context.ts';
+import { FindingSite } from './findings.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
 import { byteClass, stopCsv, worthScanning } from './classes.ts';
@@ -33,6 +34,8 @@ interface HeaderCell {
 export class CsvWalker {
   private columns: FieldInfo[] | null = null;
   private readonly positional: string[] = [];
+  /** Per column: its findings' tallies, found once instead of on every row. */
+  private readonly sites: FindingSite[] = [];
   private row = 0;
   private readonly base: string;
   private readonly realPath = (segment: string) => `${this.base.slice(0, -3)}[${this.row}]${segment}`;
@@ -153,8 +156,15 @@ export class CsvWalker {
     const marks = info === undefined ? 0 : info.marks;
     if (marks === 0 && (end - start < minValueLength || (flags >= 0 && !worthScanning(flags)))) return;
     const segment = info === undefined || info.segment === '' ? this.positionalSegment(column) : info.segment;
-    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person, -1, -1, flags);
-    else this.ctx.value(decoded, 0, decoded.length, info ?? null, this.base, segment, person, start, end);
+    const site = this.sites[column] ?? this.siteOf(column);
+    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person, -1, -1, flags, site);
+    else this.ctx.value(decoded, 0, decoded.length, info ?? null, this.base, segment, person, start, end, -1, site);
+  }
+
+  private siteOf(column: number): FindingSite {
+    const site = new FindingSite();
+    this.sites[column] = site;
+    return site;
   }
 
   /** Columns past the header (or without one) are named by position: `$[*][7]`. */

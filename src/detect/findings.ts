@@ -10,7 +10,8 @@ const maxPaths = 5;
 /** Reasons are short, fixed strings; a bound keeps a hostile body from growing the result. */
 const maxWhy = 8;
 
-interface Tally {
+/** One type's findings so far; the handle a FindingSite keeps. */
+export interface Tally {
   type: DataType;
   count: number;
   paths: string[];
@@ -23,6 +24,22 @@ interface Tally {
 }
 
 const categorySet: ReadonlySet<string> = new Set(sensitiveCategories);
+
+/**
+ * The tallies one place of a body adds to row after row: a CSV column, whose path and field
+ * meaning are the same in every row. Once a finding was added there — its path and reason are
+ * then in the tally, or the tally had no room left for them — another one there changes only
+ * the counts, so the site keeps the tally and skips the search and the comparisons.
+ */
+export class FindingSite {
+  /** The field's own findings: a name field's person_name, its category, its other PI. */
+  name: Tally | null = null;
+  category: Tally | null = null;
+  personal: Tally | null = null;
+  /** The last value found here by a detector: its type and reason, and their tally. */
+  hit: Tally | null = null;
+  hitWhy = '';
+}
 
 /**
  * Grade of a data type (GB/T 43697-2024 with the PI split, CLARIFICATIONS 22).
@@ -73,7 +90,7 @@ export class FindingTally {
    * One occurrence of `type` at path `base + segment` (concatenated only while paths are
    * collected). `suspect`: an early Fujian USCC; `nonMainland`: a 71/81/82/83 resident ID.
    */
-  add(type: DataType, base: string, segment: string, why: string, suspect = false, nonMainland = false): void {
+  add(type: DataType, base: string, segment: string, why: string, suspect = false, nonMainland = false): Tally {
     const tally = this.tallyOf(type);
     tally.count++;
     if (suspect) tally.suspect++;
@@ -88,6 +105,14 @@ export class FindingTally {
       tally.lastWhy = why;
       if (tally.why.length < maxWhy && !tally.why.includes(why)) tally.why.push(why);
     }
+    return tally;
+  }
+
+  /** One more occurrence where `add` returned `tally` for the same path and reason (see FindingSite). */
+  again(tally: Tally, suspect = false, nonMainland = false): void {
+    tally.count++;
+    if (suspect) tally.suspect++;
+    if (nonMainland) tally.nonMainland++;
   }
 
   has(type: DataType): boolean {
