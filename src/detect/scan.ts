@@ -132,6 +132,7 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
     }
   }
 
+  ctx.subjects.expectBytes(src.length);
   const kind = type.kind === 'sniff' ? sniffKind(src, 0, src.length) : type.kind;
   const walk = { maxDepth, root: '$' };
   if (kind === 'multipart') {

@@ -34,14 +34,16 @@ for (const n of [8, 11, 13, 14, 15, 16, 17, 18, 19]) valueLength[n] = 1;
  * offsets. One left-to-right pass, no regex backtracking, no per-pattern rescans.
  */
 export function scanValues(src: Buffer, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[], wantIds = true, flags = -1): void {
-  state.src = src;
-  state.wantIds = wantIds;
-  state.start = start;
-  state.end = end;
-  state.hint = hint;
-  state.at = at;
-  state.out = out;
-  state.first = out.length;
+  // One load of the imported binding, not one per field: this runs once per value scanned.
+  const current = state;
+  current.src = src;
+  current.wantIds = wantIds;
+  current.start = start;
+  current.end = end;
+  current.hint = hint;
+  current.at = at;
+  current.out = out;
+  current.first = out.length;
   // Without a capital letter (a plate's authority) or a full-width form in the value, no
   // non-ASCII character starts one: its bytes are passed over undecoded (a Chinese address).
   const startsNothing = flags >= 0 && (flags & (classUpper | classWide)) === 0;
@@ -98,9 +100,9 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
     }
     i++;
   }
-  if (hint?.valueType !== undefined && out.length === state.first && !inFoldedCopy()) fieldTokenHit(src, start, state.end, hint);
-  state.out = idle;
-  state.hint = null;
+  if (hint?.valueType !== undefined && out.length === current.first && !inFoldedCopy()) fieldTokenHit(src, start, current.end, hint);
+  current.out = idle;
+  current.hint = null;
 }
 
 /** Between calls the state holds no caller's array (nothing pushes to it outside a call). */

@@ -17,6 +17,16 @@ describe('the fingerprint set of distinct identifiers', () => {
     expect(set.bytes).toBeLessThan(300_000 * 16);
   });
 
+  it('sized for a body, keeps every fingerprint below and beyond the count it was sized for', () => {
+    const set = new FingerprintSet();
+    set.expect(2_000);
+    let fresh = 0;
+    for (let i = 0; i < 20_000; i++) if (!set.insert(fingerprint(`cn_mobile:1${String(3900000000 + i)}`))) fresh++;
+    expect(fresh).toBe(20_000);
+    for (let i = 0; i < 20_000; i += 7) expect(set.insert(fingerprint(`cn_mobile:1${String(3900000000 + i)}`))).toBe(true);
+    expect(set.has(fingerprint('cn_mobile:19999999999'))).toBe(false);
+  });
+
   it('keeps every fingerprint when its segments move to buffers grown in place (past 1.6 million)', () => {
     const set = new FingerprintSet();
     const fp = (i: number) => fingerprint(`cn_resident_id:1101051900${String(10_000_000 + i)}`);
