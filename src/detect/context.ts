@@ -221,7 +221,7 @@ export class ScanContext {
     // Under a field naming a value type, the detectors are always asked: a token in an ID column is
     // still an ID (they decide); otherwise the byte classes skip plain words and plain numbers.
     let derived = 0;
-    if ((marks & markHint) !== 0 || (worthScanning(flags) && !(numberLike(flags) && (flags === classDigit ? end - start < 11 : plainNumber(src, start, end))))) {
+    if ((marks & markHint) !== 0 || !nothingToDetect(src, start, end, flags)) {
       const hits = this.hits;
       scanValues(src, start, end, info === null ? null : info.meaning, this.at, hits, this.withEvidence, flags);
       if (hits.length > 0) derived = this.recordHits(hits, base, segment, person, rawStart, rawEnd, false, site);
@@ -333,6 +333,14 @@ export class ScanContext {
     if (this.recordIdentifiable) this.identifiable++;
     this.recordIdentifiable = false;
   }
+}
+
+/**
+ * Whether the value detectors cannot find anything in a value of these byte classes without a
+ * field naming its type: a plain word, a plain number (see plainNumber).
+ */
+export function nothingToDetect(src: Buffer, start: number, end: number, flags: number): boolean {
+  return !worthScanning(flags) || (numberLike(flags) && (flags === classDigit ? end - start < 11 : plainNumber(src, start, end)));
 }
 
 /**

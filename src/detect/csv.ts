@@ -4,11 +4,11 @@
  * holding tokens is still an ID column. Each row is one record holding one person
  * (CLARIFICATIONS 1). Paths read like JSON paths over an array of rows: `$[*].身份证号`.
  */
-import { fieldInfo, type FieldInfo, type ScanContext } from './context.ts';
+import { fieldInfo, nothingToDetect, type FieldInfo, type ScanContext } from './context.ts';
 import { FindingSite } from './findings.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
-import { byteClass, stopCsv, worthScanning } from './classes.ts';
+import { byteClass, stopCsv } from './classes.ts';
 
 /** Cells shorter than this match no detector; only a column meaning makes them worth a call. */
 const minValueLength = 6;
@@ -24,6 +24,14 @@ function unquote(src: Buffer, start: number, end: number): Buffer {
   return out.subarray(0, n);
 }
 
+interface ColumnPlan {
+  info: FieldInfo | null;
+  marks: number;
+  /** `.身份证号`, or `[7]` for a column without a name. */
+  segment: string;
+  site: FindingSite;
+}
+
 interface HeaderCell {
   name: string;
   start: number;
@@ -34,8 +42,8 @@ interface HeaderCell {
 export class CsvWalker {
   private columns: FieldInfo[] | null = null;
   private readonly positional: string[] = [];
-  /** Per column: its findings' tallies, found once instead of on every row. */
-  private readonly sites: FindingSite[] = [];
+  /** Per column (settled once the header is read): its field, path segment and findings' tallies. */
+  private readonly plans: ColumnPlan[] = [];
   private row = 0;
   private readonly base: string;
   private readonly realPath = (segment: string) => `${this.base.slice(0, -3)}[${this.row}]${segment}`;
@@ -152,19 +160,21 @@ export class CsvWalker {
 
   /** A cell at `src[start, end)`; `flags`: its byte classes, -1 when the walker did not classify it (quoted). */
   private cell(src: Buffer, start: number, end: number, decoded: Buffer | null, column: number, person: Person, flags: number): void {
-    const info = this.columns![column];
-    const marks = info === undefined ? 0 : info.marks;
-    if (marks === 0 && (end - start < minValueLength || (flags >= 0 && !worthScanning(flags)))) return;
-    const segment = info === undefined || info.segment === '' ? this.positionalSegment(column) : info.segment;
-    const site = this.sites[column] ?? this.siteOf(column);
-    if (decoded === null) this.ctx.value(src, start, end, info ?? null, this.base, segment, person, -1, -1, flags, site);
-    else this.ctx.value(decoded, 0, decoded.length, info ?? null, this.base, segment, person, start, end, -1, site);
+    const plan = this.plans[column] ?? this.planOf(column);
+    // A column whose name means nothing: most cells hold nothing a detector finds (amounts,
+    // statuses), passed over without a call.
+    if (plan.marks === 0 && (end - start < minValueLength || (flags >= 0 && nothingToDetect(src, start, end, flags)))) return;
+    if (decoded === null) this.ctx.value(src, start, end, plan.info, this.base, plan.segment, person, -1, -1, flags, plan.site);
+    else this.ctx.value(decoded, 0, decoded.length, plan.info, this.base, plan.segment, person, start, end, -1, plan.site);
   }
 
-  private siteOf(column: number): FindingSite {
-    const site = new FindingSite();
-    this.sites[column] = site;
-    return site;
+  /** What a column's name makes of its cells, settled at its first cell instead of at every one. */
+  private planOf(column: number): ColumnPlan {
+    const info = this.columns![column] ?? null;
+    const segment = info === null || info.segment === '' ? this.positionalSegment(column) : info.segment;
+    const plan: ColumnPlan = { info, marks: info === null ? 0 : info.marks, segment, site: new FindingSite() };
+    this.plans[column] = plan;
+    return plan;
   }
 
   /** Columns past the header (or without one) are named by position: `$[*][7]`. */
