@@ -148,6 +148,7 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     return i;
   };
   const keyed: PersonIdentifiers[] = [];
+  let merged = false;
   for (const subject of evidence) {
     if (subject.identifiers.length === 0) {
       unkeyed.nonSensitive += 1;
@@ -160,9 +161,24 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     for (const identifier of subject.identifiers) {
       const seen = owner.get(identifier);
       if (seen === undefined) owner.set(identifier, index);
-      else parent[find(index)] = find(seen);
+      else {
+        parent[find(index)] = find(seen);
+        merged = true;
+      }
     }
   }
+  const { hmac, recent } = hmacOf(key);
+  const hashOf = (identifier: string): string => {
+    let hash = recent.get(identifier);
+    if (hash === undefined) {
+      hash = hmac(identifier);
+      recent.set(identifier, hash);
+    }
+    return hash;
+  };
+  // detect already merges the people who share an identifier: usually every identifier is its
+  // person's own, and each person is a subject with its identifiers in their order.
+  if (!merged) return { subjects: keyed.map((person) => ({ hashes: person.identifiers.map(hashOf), sensitive: person.sensitive })), unkeyed };
   const groups = new Map<number, SubjectHashes>();
   for (let i = 0; i < keyed.length; i++) {
     const root = find(i);
@@ -170,14 +186,6 @@ export function hashSubjects(key: SubjectKey, evidence: readonly SubjectEvidence
     group.sensitive ||= keyed[i]!.sensitive;
     groups.set(root, group);
   }
-  const { hmac, recent } = hmacOf(key);
-  for (const [identifier, index] of owner) {
-    let hash = recent.get(identifier);
-    if (hash === undefined) {
-      hash = hmac(identifier);
-      recent.set(identifier, hash);
-    }
-    groups.get(find(index))!.hashes.push(hash);
-  }
+  for (const [identifier, index] of owner) groups.get(find(index))!.hashes.push(hashOf(identifier));
   return { subjects: [...groups.values()], unkeyed };
 }

@@ -2,6 +2,7 @@
  * Distinct subjects per enterprise and calendar year (CLARIFICATIONS 1, 3, 5, 7, 8): exact,
  * safe under concurrency, released per decision, and keyed by a secret the store remembers.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +195,24 @@ describe('the subject key', () => {
     expect(hashed.unkeyed).toEqual({ nonSensitive: 1, sensitive: 1 });
     expect(JSON.stringify(hashed)).not.toContain('13812345678');
     expect(hashed.subjects[0]!.hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps people who share no identifier apart, each identifier hashed once and in order, also when hashed again', async () => {
+    const key = await loadSubjectKey({ dataDir: dir, env: { XBORDER_SUBJECT_KEY: 'cd'.repeat(32) } });
+    const hmac = (identifier: string) => createHmac('sha256', key.secret).update(identifier).digest('hex');
+    const people = [
+      { identifiers: ['cn_resident_id:110105194912310021', 'cn_mobile:13812345678'], sensitive: false, categories: [] },
+      { identifiers: ['email:陈@例子.中国'], sensitive: true, categories: ['health'] },
+      { identifiers: ['cn_mobile:13900000000', 'cn_mobile:13900000000'], sensitive: false, categories: [] },
+    ];
+    const expected = [
+      { hashes: [hmac('cn_resident_id:110105194912310021'), hmac('cn_mobile:13812345678')], sensitive: false },
+      { hashes: [hmac('email:陈@例子.中国')], sensitive: true },
+      { hashes: [hmac('cn_mobile:13900000000')], sensitive: false },
+    ];
+    expect(hashSubjects(key, people).subjects).toEqual(expected);
+    // The second time the hashes come from the writer's memory of recent identifiers.
+    expect(hashSubjects(key, people).subjects).toEqual(expected);
   });
 
   it('a store counted with one key refuses another (XB_ERR_SUBJECT_KEY_MISMATCH)', async () => {
