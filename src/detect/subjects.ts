@@ -234,8 +234,9 @@ class SegmentedSet {
 
   /** `first`: each segment's slots to begin with, a power of two under `inPlaceFrom`. */
   constructor(first = firstCapacity) {
-    // Room for the first tables and their first doublings; a set sized for its body, just its tables.
-    this.slab = new Uint32Array(segments * first * (first === firstCapacity ? 4 : 1));
+    // Room for the first tables and their first doublings (a sized set: one doubling, so that a
+    // segment past its share does not take a whole new slab).
+    this.slab = new Uint32Array(segments * first * (first === firstCapacity ? 4 : 3));
     this.slabUsed = segments * first;
     this.capacities.fill(first);
     this.tables = new Array<Uint32Array>(segments).fill(this.slab);

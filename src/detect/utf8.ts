@@ -13,6 +13,23 @@ export function asciiOf(s: Buffer, a: number, b: number): string {
   return latin1Slice.call(s, a, b);
 }
 
+/**
+ * `s[a, b)` of ASCII bytes as a string, for an identifier found in a body: at the lengths most
+ * have (11 digits of a mobile, 18 characters of a resident ID) one String.fromCharCode of the
+ * bytes, a third of the cost of the native slice (asciiOf) that every other length takes.
+ */
+export function identifierText(s: Buffer, a: number, b: number): string {
+  const n = b - a;
+  if (n === 11) return String.fromCharCode(s[a]!, s[a + 1]!, s[a + 2]!, s[a + 3]!, s[a + 4]!, s[a + 5]!, s[a + 6]!, s[a + 7]!, s[a + 8]!, s[a + 9]!, s[a + 10]!);
+  if (n === 18) {
+    return String.fromCharCode(
+      s[a]!, s[a + 1]!, s[a + 2]!, s[a + 3]!, s[a + 4]!, s[a + 5]!, s[a + 6]!, s[a + 7]!, s[a + 8]!,
+      s[a + 9]!, s[a + 10]!, s[a + 11]!, s[a + 12]!, s[a + 13]!, s[a + 14]!, s[a + 15]!, s[a + 16]!, s[a + 17]!,
+    );
+  }
+  return asciiOf(s, a, b);
+}
+
 /** `s[a, b)` decoded as UTF-8. */
 export function textOf(s: Buffer, a: number, b: number): string {
   return s.toString('utf8', a, b);

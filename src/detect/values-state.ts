@@ -7,7 +7,7 @@ import type { FieldMeaning, ValueHit } from './types.ts';
 import { hotwordBefore } from './values-hotwords.ts';
 import { shanghaiYmd } from './values-ids.ts';
 import { fingerprint, fingerprintBytes, foldLower, foldNone, foldUpper, typeSeed } from './subjects.ts';
-import { asciiOf } from './utf8.ts';
+import { identifierText } from './utf8.ts';
 
 export interface ScanState {
   /** UTF-8 bytes being scanned; offsets everywhere are byte offsets into it. */
@@ -46,7 +46,7 @@ export function pushId(type: ValueType, start: number, end: number, why: string,
   const hit = push(type, start, end, why);
   hit.fp = fingerprintBytes(typeSeed(type), lead, s, a, b, fold);
   if (state.wantIds) {
-    let value = asciiOf(s, a, b);
+    let value = identifierText(s, a, b);
     if (fold === foldLower) value = value.toLowerCase();
     else if (fold === foldUpper) value = value.toUpperCase();
     hit.identifier = lead < 0 ? `${type}:${value}` : `${type}:${String.fromCharCode(lead)}${value}`;

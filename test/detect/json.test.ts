@@ -105,6 +105,16 @@ describe('JSON bodies', () => {
     expect(ids.map((s) => evidence.text!.slice(s.start, s.end))).toEqual([idA, idB]);
   });
 
+  it('gives the evidence text of a byte body as it was scanned, even if the caller then reuses its buffer', async () => {
+    const text = JSON.stringify({ list: [{ name: '陈晓明', idNo: idA }, { name: '李四', idNo: idB }] });
+    const bytes = Buffer.from(text);
+    const { evidence } = await scanWithEvidence(bytes, json);
+    bytes.fill(0x20);
+    expect(evidence.text).toBe(text);
+    const ids = evidence.spans.filter((s) => s.type === 'cn_resident_id');
+    expect(ids.map((s) => evidence.text!.slice(s.start, s.end))).toEqual([idA, idB]);
+  });
+
   it('derives minors from resident IDs on the pinned scan date', async () => {
     const body = JSON.stringify([{ name: '小明', idNo: minorId }, { name: '老王', idNo: idA }]);
     const result = await scan(body, json);
