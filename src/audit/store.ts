@@ -11,6 +11,7 @@ import { XborderError, isXborderError } from '../errors.ts';
 import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from './checkpoint.ts';
 import { countersIn } from './counters.ts';
 import { Frontier, toHex } from './merkle.ts';
+import { lockSqliteNode, type NodeLock } from './node-lock.ts';
 import { queryRecords } from './query.ts';
 import { newDecisionId, type AuditRecordInput, type DecisionRecord, type StoredRecord } from './records.ts';
 import { migrate } from './schema.ts';
@@ -70,6 +71,7 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
   if (!nodeIdPattern.test(nodeId)) throw new XborderError('XB_ERR_CONFIG_INVALID', `xborder: nodeId "${nodeId}" must match ${nodeIdPattern}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: checkpointEvery must be a positive integer');
   const driver = await openDriver({ ...options, dataDir });
+  let nodeLock: NodeLock | null = null;
   try {
     if (options.subjectKey) await checkSubjectKey(driver, options.subjectKey.fingerprint);
     if (driver.dialect === 'postgres' && !readOnly) {
@@ -78,6 +80,7 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
       const lock = await pgDriver.writerClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('xborder-node:' || current_schema()), hashtext($1)) AS ok", [nodeId]);
       if (!lock.rows[0]?.ok) throw new XborderError('XB_ERR_CONFIG_INVALID', `xborder: another process is already running node "${nodeId}" on this database`);
     }
+    if (driver.dialect === 'sqlite' && !readOnly) nodeLock = lockSqliteNode(sqliteFile(options, dataDir), nodeId);
     const key = readOnly ? null : await loadSigningKey(dataDir, nodeId);
     if (key) {
       await driver.transaction((tx) =>
@@ -95,9 +98,10 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
       // SQLite's synchronous INSERTs and COMMITs run in their own thread (writer-thread.ts).
       writer = await startWriterThread({ file: sqliteFile(options, dataDir), nodeId, checkpointEvery, subjectSecret: subjectKey?.secret ?? null }, onCommitted);
     } else writer = new GroupCommit(driver, nodeId, await loadTreeState(driver.reader, nodeId), checkpointEvery, onCommitted, subjectKey);
-    store = new Store(driver, writer, nodeId, key, { checkpointIntervalMs, clock });
+    store = new Store(driver, writer, nodeId, key, { checkpointIntervalMs, clock, releaseNode: () => nodeLock?.release() });
     return store;
   } catch (error) {
+    nodeLock?.release();
     await driver.close();
     throw error;
   }
@@ -120,7 +124,7 @@ class Store implements AuditStore {
     private readonly writer: Writer,
     readonly nodeId: string,
     private readonly key: SigningKey | null,
-    private readonly settings: { checkpointIntervalMs: number; clock: () => Date },
+    private readonly settings: { checkpointIntervalMs: number; clock: () => Date; releaseNode: () => void },
   ) {
     this.dialect = driver.dialect;
     this.subtrees = new SubtreeHashes(driver.reader);
@@ -338,6 +342,7 @@ class Store implements AuditStore {
       await this.signing;
     } finally {
       await this.driver.close();
+      this.settings.releaseNode();
     }
   }
 }
