@@ -403,7 +403,7 @@ export class SubjectTally {
     }
     if (!seen) this.subjects++;
     if (sensitive && !seenSensitive) this.sensitiveSubjects++;
-    if (this.evidence !== null) this.addEvidence(person, fps, sensitive);
+    if (this.evidence !== null) this.addEvidence(person, fps, sensitive, seen);
   }
 
   /** The subject `identifier` (fingerprint `fp`) was first seen with, if any. */
@@ -423,11 +423,15 @@ export class SubjectTally {
     else first.next = { identifier, subject, next: first.next };
   }
 
-  /** `person.ids[k]` is the identifier of `fps[k]` (Person.addId keeps them in step when evidence is kept). */
-  private addEvidence(person: Person, fps: number[], sensitive: boolean): void {
+  /**
+   * `person.ids[k]` is the identifier of `fps[k]` (Person.addId keeps them in step when evidence
+   * is kept). `seen`: the set of all fingerprints held one of them; when it held none, no
+   * identifier of the person can have been registered (each registered one was added to it).
+   */
+  private addEvidence(person: Person, fps: number[], sensitive: boolean, seen: boolean): void {
     const ids = person.ids ?? [];
     let subject: SubjectEvidence | null = null;
-    for (let k = 0; k < ids.length && subject === null; k++) subject = this.subjectOf(fps[k]!, ids[k]!);
+    for (let k = 0; seen && k < ids.length && subject === null; k++) subject = this.subjectOf(fps[k]!, ids[k]!);
     if (subject === null) {
       // None of them seen before: a new subject with the person's identifiers, distinct already.
       subject = { identifiers: ids.slice(), sensitive, categories: person.categories === 0 ? [] : categoriesOf(person.categories) };
