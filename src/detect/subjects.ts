@@ -97,10 +97,19 @@ export function fingerprintBytes(seed: number, lead: number, s: Uint8Array, a: n
       h2 = Math.imul(h2 ^ c, 1597334677);
     }
   }
-  for (; i < b; i++) {
-    const c = folded(s[i]!, fold);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+  // The last bytes one at a time (the same steps either way; unfolded ones without the call).
+  if (fold === foldNone) {
+    for (; i < b; i++) {
+      const c = s[i]!;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+  } else {
+    for (; i < b; i++) {
+      const c = folded(s[i]!, fold);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
