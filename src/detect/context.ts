@@ -97,7 +97,6 @@ export class ScanContext {
   parseError: string | null = null;
   /** Set by the active walker: the path with real indexes, asked only when evidence is kept. */
   realPath: (segment: string) => string = (segment) => segment;
-  private recordIdentifiable = false;
   /** Evidence keeps identifiers as strings; a plain scan counts their fingerprints alone. */
   private readonly withEvidence: boolean;
   private readonly hits: ValueHit[] = [];
@@ -321,17 +320,20 @@ export class ScanContext {
     if (this.spans !== null) this.spans.push({ type, path: this.realPath(segment), start, end });
   }
 
-  /** A person is complete: count it, and note whether its record names an identified individual. */
+  /** A person is complete: count it, and whether a name sits beside an identifier (an identifiable individual). */
   finishPerson(person: Person): void {
     if (!person.carries) return;
-    if (person.named && person.fps !== null) this.recordIdentifiable = true;
+    if (person.named && person.fps !== null) this.identifiable++;
     this.subjects.add(person);
   }
 
   endRecord(): void {
     this.records++;
-    if (this.recordIdentifiable) this.identifiable++;
-    this.recordIdentifiable = false;
+  }
+
+  /** Records a walker counted apart from the people it ended (a JSON envelope's listed objects). */
+  addRecords(count: number): void {
+    this.records += count;
   }
 }
 

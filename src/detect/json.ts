@@ -85,6 +85,12 @@ export class JsonWalker {
   private capacity = 8;
   private depth = -1;
   private recordDepth = 0;
+  /**
+   * Under a top-level object, the records are the objects of its shallowest list
+   * (`{"orders":[{…},{…}]}` holds two orders, not one document): their depth and count so far.
+   */
+  private listDepth = Number.POSITIVE_INFINITY;
+  private listRecords = 0;
   /** NDJSON: the whole value is one record holding one person. */
   private flatPerson: Person | null = null;
   private rootPath = '$';
@@ -126,13 +132,22 @@ export class JsonWalker {
     this.lastKey = new Array<FieldInfo | null>(n).fill(null);
   }
 
-  /** Walks a whole JSON document: a top-level array's elements are the records. */
+  /**
+   * Walks a whole JSON document. Its records: a top-level array's elements; under a top-level
+   * object, the objects of its shallowest list of objects, else the object itself. A rule on
+   * the number of records must not be escaped by wrapping the list in an envelope.
+   */
   document(src: Buffer, from: number, to: number, rootPath = '$'): JsonOutcome {
     this.flatPerson = null;
     this.rootPath = rootPath;
     this.realRoot = rootPath;
     this.lineIndex = -1;
-    return this.walk(src, from, to);
+    this.listDepth = Number.POSITIVE_INFINITY;
+    this.listRecords = 0;
+    const outcome = this.walk(src, from, to);
+    // The top-level object already ended one record; its listed objects replace it.
+    if (outcome.error === null && this.listRecords > 1) this.ctx.addRecords(this.listRecords - 1);
+    return outcome;
   }
 
   /** Walks one NDJSON line into `person` (the caller ends the record). */
@@ -247,6 +262,13 @@ export class JsonWalker {
       unowned = null;
     }
     const isElement = d === 0 || this.kind[d - 1] === ARRAY;
+    if (isElement && d > 0 && this.recordDepth === 0 && this.kind[d] === OBJECT && d <= this.listDepth) {
+      if (d < this.listDepth) {
+        this.listDepth = d;
+        this.listRecords = 0;
+      }
+      this.listRecords++;
+    }
     if (isElement) {
       if (unowned !== null && unowned.carries) {
         if (named !== null && named.length === 1) named[0]!.absorb(unowned);

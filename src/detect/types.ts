@@ -28,7 +28,7 @@ export interface ScanResult {
   /** Distinct people (CLARIFICATIONS 1): de-duplicated by identifier inside this transfer. */
   subjects: number;
   sensitiveSubjects: number;
-  /** Identifiable individuals: records where a name sits beside an identifier. */
+  /** Identifiable individuals: people (CLARIFICATIONS 1) whose name sits beside an identifier in the same object or row. */
   identifiable: number;
   /** null when the body parsed as its content type; otherwise why it did not (it was scanned as text). */
   parseError: string | null;

@@ -18,7 +18,8 @@ describe('JSON bodies', () => {
     expect(ids.grade).toBe('pi');
     expect(ids.sensitive).toBe(false);
     expect(ids.why.length).toBeGreaterThan(0);
-    expect(result.records).toBe(1);
+    expect(result.records).toBe(2);
+    expect(result.identifiable).toBe(2);
     expect(result.parseError).toBeNull();
   });
 
@@ -43,6 +44,32 @@ describe('JSON bodies', () => {
     const body = JSON.stringify([{ name: '王小明', idNo: idA, mobile: mobileA, diagnosis: '二型糖尿病', email: 'wang@example.cn' }]);
     const text = JSON.stringify(await scan(body, json));
     for (const raw of [idA, mobileA, '王小明', '二型糖尿病', 'wang@example.cn']) expect(text).not.toContain(raw);
+  });
+
+  it('counts the listed objects of an envelope as its records, however it is wrapped', async () => {
+    const people = [
+      { name: '张三', idNo: idA },
+      { name: '李四', mobile: mobileB },
+      { name: '王五' },
+    ];
+    const bare = await scan(JSON.stringify(people), json);
+    for (const envelope of [{ orders: people }, { code: 0, data: { list: people } }, { data: { page: 1, list: people, meta: { tags: [{ a: 1 }] } } }]) {
+      const wrapped = await scan(JSON.stringify(envelope), json);
+      expect(wrapped.records, JSON.stringify(envelope)).toBe(bare.records);
+      expect(wrapped.identifiable).toBe(bare.identifiable);
+    }
+    // Two lists at the same depth are both records; an object without a list of objects is one.
+    expect((await scan(JSON.stringify({ buyers: people, sellers: people.slice(0, 2) }), json)).records).toBe(5);
+    expect((await scan(JSON.stringify({ name: '张三', idNo: idA, tags: ['a', 'b'] }), json)).records).toBe(1);
+    expect((await scan(JSON.stringify({ items: [{ sku: 1 }] }), json)).records).toBe(1);
+  });
+
+  it('counts each identifiable person, two in one record included', async () => {
+    const order = { buyer: { name: '张三', idNo: idA }, receiver: { name: '李四', mobile: mobileB } };
+    const result = await scan(JSON.stringify([order]), json);
+    expect(result.records).toBe(1);
+    expect(result.subjects).toBe(2);
+    expect(result.identifiable).toBe(2);
   });
 
   it('treats a top-level array element as a record and names identifiable records', async () => {
