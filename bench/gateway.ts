@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { travellersBody } from './lib/detect-data.ts';
 
 const here = fileURLToPath(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -89,24 +90,6 @@ async function serveUnderTest(kind: 'bare' | 'gateway', upstream: string, dir: s
 }
 
 // ---------------------------------------------------------------- load generator (parent)
-function residentId(n: number): string {
-  const birth = new Date(Date.UTC(1970, 0, 1) + n * 86400_000).toISOString().slice(0, 10).replaceAll('-', '');
-  const body = `350102${birth}${String(100 + (n % 900)).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((total, digit, i) => total + Number(digit) * weights[i]!, 0);
-  return body + '10X98765432'[sum % 11]!;
-}
-
-/** A JSON order export of about `bytes` bytes: travellers with names, resident IDs and mobiles. */
-function bodyOf(bytes: number): string {
-  const travellers: unknown[] = [];
-  let n = 0;
-  while (JSON.stringify({ orders: travellers }).length < bytes - 120) {
-    travellers.push({ orderNo: `PT2026${String(n).padStart(6, '0')}`, name: '陈晓明', idNo: residentId(n), mobile: `139${String(10000000 + n * 7919).slice(-8)}`, seats: 2, fare: 1280.5 });
-    n++;
-  }
-  return JSON.stringify({ orders: travellers });
-}
 
 interface Server {
   child: ChildProcess;
@@ -199,7 +182,7 @@ async function main(): Promise<void> {
 
   try {
     for (const size of (process.env.XB_BENCH_SIZES ?? '1024,65536').split(',').map(Number)) {
-      const body = bodyOf(size);
+      const body = travellersBody(size);
       const label = `${Math.round(body.length / 1024)} KB`;
       const bare = await start('bare', origin, dir);
       const gateway = await start('gateway', origin, dir).catch(async (error: unknown) => {
