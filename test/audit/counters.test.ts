@@ -6,9 +6,9 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hashSubjects, loadSubjectKey, newDecisionId, openStore, type AuditStore } from '../../src/audit/index.ts';
-import { postgresAvailable, postgresBackend, runCli, sqliteBackend, type Backend } from './helpers.ts';
+import { postgresAvailable, postgresBackend, runCli, sqliteBackend, storesPerTest, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
 if (await postgresAvailable()) backends.push(postgresBackend('counters'));
@@ -17,16 +17,9 @@ const none = { nonSensitive: 0, sensitive: 0 };
 const person = (hashes: string[], sensitive = false) => ({ hashes, sensitive });
 
 describe.each(backends)('subject counters on $name', (backend) => {
-  let store: AuditStore | null = null;
-  const open = async () => (store = await openStore(backend.options()));
+  const open = storesPerTest(backend);
   const reserve = (s: AuditStore, subjects: ReturnType<typeof person>[], unkeyed = none, decisionId = newDecisionId()) =>
     s.reserveSubjects({ enterprise: 'E1', year: 2026, decisionId, subjects, unkeyed }).then((result) => ({ ...result, decisionId }));
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await backend.reset();
-  });
-  afterAll(() => backend.dispose());
 
   it('counts a person once a year, in nonSensitive always and in sensitive when sensitive', async () => {
     const s = await open();
@@ -154,7 +147,6 @@ describe.each(backends)('subject counters on $name', (backend) => {
 
   it('shows and imports counters from the command line', async () => {
     await (await open()).close();
-    store = null;
     const imported = await runCli('counters import', [...backend.flags(), '--enterprise', 'E9', '--year', '2026', '--general', '1200', '--sensitive', '3', '--reason', 'seed']);
     expect(imported.stdout).toContain('imported 1200 general and 3 sensitive subjects for E9 2026');
     const shown = await runCli('counters show', [...backend.flags(), '--enterprise', 'E9', '--year', '2026']);

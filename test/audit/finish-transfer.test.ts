@@ -2,9 +2,9 @@
  * A forwarded transfer ends in one transaction (CLARIFICATIONS 7, 16): its reservation settled
  * when the first byte left, or released when nothing did, together with its outcome record.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { newDecisionId, openStore, type AuditStore } from '../../src/audit/index.ts';
-import { at, decisionRecord, postgresAvailable, postgresBackend, sqliteBackend, type Backend } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { newDecisionId, type AuditStore } from '../../src/audit/index.ts';
+import { at, decisionRecord, postgresAvailable, postgresBackend, sqliteBackend, storesPerTest, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
 if (await postgresAvailable()) backends.push(postgresBackend('finish'));
@@ -14,13 +14,7 @@ const outcome = (decisionId: string, status: number | null = 200, error: string 
   ({ kind: 'outcome', decisionId, at, status, error, latencyMs: 12, bytesReturned: 64 }) as const;
 
 describe.each(backends)('finishing a transfer on $name', (backend) => {
-  let store: AuditStore | null = null;
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await backend.reset();
-  });
-  afterAll(() => backend.dispose());
+  const open = storesPerTest(backend);
 
   const decided = async (s: AuditStore, hashes: string[]) => {
     const decisionId = newDecisionId(at);
@@ -30,7 +24,7 @@ describe.each(backends)('finishing a transfer on $name', (backend) => {
   };
 
   it('settles a sent transfer and appends its outcome with the decision’s enterprise and zone', async () => {
-    const s = (store = await openStore(backend.options()));
+    const s = await open();
     const { decisionId } = await decided(s, ['a', 'b']);
     const appended = await s.finishTransfer(decisionId, 'regulated', outcome(decisionId));
     expect((await s.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 2, exempt: 0, reserved: 0, imported: 0 });
@@ -42,7 +36,7 @@ describe.each(backends)('finishing a transfer on $name', (backend) => {
   });
 
   it('releases a transfer that never left and still records its outcome', async () => {
-    const s = (store = await openStore(backend.options()));
+    const s = await open();
     const { decisionId } = await decided(s, ['a', 'b']);
     await s.finishTransfer(decisionId, 'release', outcome(decisionId, null, 'ECONNREFUSED'));
     expect((await s.counters('E1', 2026)).total.nonSensitive).toBe(0);
@@ -52,7 +46,7 @@ describe.each(backends)('finishing a transfer on $name', (backend) => {
   });
 
   it('refuses an invalid outcome without settling anything', async () => {
-    const s = (store = await openStore(backend.options()));
+    const s = await open();
     const { decisionId } = await decided(s, ['a']);
     await expect(s.finishTransfer(decisionId, 'regulated', outcome(decisionId, 42))).rejects.toMatchObject({ code: 'XB_ERR_BAD_INPUT' });
     expect((await s.counters('E1', 2026)).byTally.nonSensitive).toMatchObject({ regulated: 0, reserved: 1 });

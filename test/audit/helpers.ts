@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { newDecisionId, type AuditRecordInput, type OpenStoreOptions } from '../../src/audit/index.ts';
+import { afterAll, afterEach } from 'vitest';
+import { newDecisionId, openStore, type AuditRecordInput, type AuditStore, type OpenStoreOptions } from '../../src/audit/index.ts';
 import type { Zone } from '../../src/domain.ts';
 
 export const pgUrl = process.env.XBORDER_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -83,6 +84,24 @@ export interface Backend {
   flags(): string[];
   reset(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Stores opened per test on `backend`: every store a test opens is closed after it (closing is
+ * idempotent, so a test may close its own first) and the backend reset.
+ */
+export function storesPerTest(backend: Backend): (extra?: Partial<OpenStoreOptions>) => Promise<AuditStore> {
+  const opened: AuditStore[] = [];
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await backend.reset();
+  });
+  afterAll(() => backend.dispose());
+  return async (extra = {}) => {
+    const store = await openStore(backend.options(extra));
+    opened.push(store);
+    return store;
+  };
 }
 
 export function sqliteBackend(): Backend {

@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { hashSubjects, loadSubjectKey, newDecisionId, openStore, type AuditStore, type SubjectKey } from '../../src/audit/index.ts';
-import { postgresAvailable, postgresBackend, sqliteBackend, type Backend } from './helpers.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashSubjects, loadSubjectKey, newDecisionId, type SubjectKey } from '../../src/audit/index.ts';
+import { postgresAvailable, postgresBackend, sqliteBackend, storesPerTest, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
 if (await postgresAvailable()) backends.push(postgresBackend('people'));
@@ -25,16 +25,10 @@ const people = [
 ];
 
 describe.each(backends)('reserving people on $name', (backend) => {
-  let store: AuditStore | null = null;
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await backend.reset();
-  });
-  afterAll(() => backend.dispose());
+  const open = storesPerTest(backend);
 
   it('counts people as reserving their hashes would, and recognises them by hash later', async () => {
-    const s = (store = await openStore(backend.options({ subjectKey: key })));
+    const s = await open({ subjectKey: key });
     const first = await s.reservePeople({ enterprise: 'E1', year: 2026, decisionId: newDecisionId(), people });
     // Two keyed people (the first two share a mobile), one more keyed, one without identifiers.
     expect(first.counts).toEqual({ nonSensitive: { before: 0, new: 3 }, sensitive: { before: 0, new: 2 } });
@@ -44,7 +38,7 @@ describe.each(backends)('reserving people on $name', (backend) => {
   });
 
   it('refuses to reserve people without a subject key to hash them with', async () => {
-    const s = (store = await openStore(backend.options()));
+    const s = await open();
     await expect(s.reservePeople({ enterprise: 'E1', year: 2026, decisionId: newDecisionId(), people })).rejects.toMatchObject({ code: 'XB_ERR_CONFIG_INVALID' });
   });
 });

@@ -3,9 +3,9 @@
  * back: the counts must be exactly those of the database alone (a restarted writer, whose memory
  * is empty, answers the same), and a new identifier of a known person is still learned.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { newDecisionId, openStore, type AuditStore } from '../../src/audit/index.ts';
-import { postgresAvailable, postgresBackend, sqliteBackend, type Backend } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { newDecisionId, type AuditStore } from '../../src/audit/index.ts';
+import { postgresAvailable, postgresBackend, sqliteBackend, storesPerTest, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
 if (await postgresAvailable()) backends.push(postgresBackend('settled'));
@@ -14,13 +14,7 @@ const none = { nonSensitive: 0, sensitive: 0 };
 const person = (hashes: string[], sensitive = false) => ({ hashes, sensitive });
 
 describe.each(backends)('settled claims on $name', (backend) => {
-  let store: AuditStore | null = null;
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await backend.reset();
-  });
-  afterAll(() => backend.dispose());
+  const open = storesPerTest(backend);
 
   const sent = async (s: AuditStore, subjects: ReturnType<typeof person>[]) => {
     const decisionId = newDecisionId();
@@ -37,7 +31,7 @@ describe.each(backends)('settled claims on $name', (backend) => {
       await sent(s, [person(['mail-a'])]),
       await sent(s, [person(['id-b']), person(['id-c']), person(['id-d'])]),
     ];
-    const s = (store = await openStore(backend.options()));
+    const s = await open();
     const warm = await script(s);
     expect(warm).toEqual([
       { nonSensitive: { before: 0, new: 2 }, sensitive: { before: 0, new: 1 } },
@@ -47,9 +41,9 @@ describe.each(backends)('settled claims on $name', (backend) => {
     ]);
     // A restarted writer has forgotten every settled claim: the database gives the same answers.
     await s.close();
-    store = await openStore(backend.options());
-    const again = await script(store);
+    const restarted = await open();
+    const again = await script(restarted);
     expect(again.map((counts) => counts.nonSensitive.new)).toEqual([0, 0, 0, 0]);
-    expect((await store.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 4, exempt: 0, reserved: 0, imported: 0 });
+    expect((await restarted.counters('E1', 2026)).byTally.nonSensitive).toEqual({ regulated: 4, exempt: 0, reserved: 0, imported: 0 });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   formatRecords,
   iterateRecords,
@@ -17,20 +17,13 @@ import {
 } from '../../src/audit/index.ts';
 import { openDriver } from '../../src/audit/store.ts';
 import { readKeys } from '../../src/audit/sources.ts';
-import { decisionRecord, outcomeRecord, postgresAvailable, postgresBackend, sqliteBackend, zoneOf, type Backend } from './helpers.ts';
+import { decisionRecord, outcomeRecord, postgresAvailable, postgresBackend, sqliteBackend, storesPerTest, zoneOf, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
 if (await postgresAvailable()) backends.push(postgresBackend('store'));
 
 describe.each(backends)('audit store on $name', (backend) => {
-  let store: AuditStore | null = null;
-  const open = async (extra = {}) => (store = await openStore(backend.options(extra)));
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await backend.reset();
-  });
-  afterAll(() => backend.dispose());
+  const open = storesPerTest(backend);
 
   it('commits concurrent appends in group transactions with contiguous leaves and per-zone sequences', async () => {
     const s = await open();
@@ -72,10 +65,10 @@ describe.each(backends)('audit store on $name', (backend) => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await s.checkpoints('node-a')).map((c) => c.size)).toEqual([10, 20]);
     await s.close();
-    store = await open({ checkpointEvery: 10 });
-    const checkpoints = await store.checkpoints('node-a');
+    const reopened = await open({ checkpointEvery: 10 });
+    const checkpoints = await reopened.checkpoints('node-a');
     expect(checkpoints.map((c) => c.size)).toEqual([10, 20, 25]);
-    const { keys } = await store.jwks();
+    const { keys } = await reopened.jwks();
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', kid: checkpoints[0]!.kid });
     expect(keys[0]).not.toHaveProperty('d');
@@ -171,7 +164,6 @@ describe.each(backends)('audit store on $name', (backend) => {
     const s = await open();
     await s.ping();
     await s.close();
-    store = null;
     await expect(s.append(decisionRecord())).rejects.toBeTruthy();
   });
 
@@ -185,7 +177,6 @@ describe.each(backends)('audit store on $name', (backend) => {
       await s.append(record);
     }
     await s.close();
-    store = null;
     const verified = await runCli('audit verify', backend.flags());
     expect(verified.stdout).toMatch(/ok {3}node node-a: 35 records recomputed .* 4 checkpoint signatures and roots, 3 consistency proofs/);
     expect(verified.code).toBe(0);
