@@ -42,30 +42,44 @@ export function toWire(error: unknown): WireError {
   return { code: 'XB_ERR_AUDIT_UNAVAILABLE', message: `xborder: the audit writer failed: ${error instanceof Error ? error.message : String(error)}` };
 }
 
+/**
+ * Every caller of a batch is answered in one message: GroupCommit calls `done` for the whole
+ * batch in one synchronous loop, so a microtask after the first reply sees them all.
+ */
+interface Outbox {
+  replies: WriterReply[];
+  head: CheckpointMark;
+  marks: CheckpointMark[];
+  queued: boolean;
+}
+
 const port = parentPort!;
 const post = (message: FromWriter) => port.postMessage(message);
 
 async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThreadData): Promise<void> {
   const driver = openSqlite(file, { readerConnection: false });
-  const state = await loadTreeState(driver.reader, nodeId).catch(async (error: unknown) => {
-    await driver.close();
+  let writer: GroupCommit;
+  let outbox: Outbox;
+  try {
+    const state = await loadTreeState(driver.reader, nodeId);
+    outbox = { replies: [], head: { size: state.frontier.size, root: state.frontier.root() }, marks: [], queued: false };
+    const subjectKey = subjectSecret ? subjectKeyFrom(Buffer.from(subjectSecret), 'env') : null;
+    writer = new GroupCommit(
+      driver,
+      nodeId,
+      state,
+      checkpointEvery,
+      (head, marks) => {
+        outbox.head = head;
+        outbox.marks.push(...marks);
+      },
+      subjectKey,
+    );
+  } catch (error) {
+    // Nothing was written: the database is closed so the main thread may report and reopen it.
+    await driver.close().catch(() => {});
     throw error;
-  });
-  // Every caller of a batch is answered in one message: GroupCommit calls `done` for the whole
-  // batch in one synchronous loop, so a microtask after the first reply sees them all.
-  const outbox = { replies: [] as WriterReply[], head: { size: state.frontier.size, root: state.frontier.root() } as CheckpointMark, marks: [] as CheckpointMark[], queued: false };
-  const subjectKey = subjectSecret ? subjectKeyFrom(Buffer.from(subjectSecret), 'env') : null;
-  const writer = new GroupCommit(
-    driver,
-    nodeId,
-    state,
-    checkpointEvery,
-    (head, marks) => {
-      outbox.head = head;
-      outbox.marks.push(...marks);
-    },
-    subjectKey,
-  );
+  }
   const send = () => {
     outbox.queued = false;
     post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks });
@@ -74,9 +88,12 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
   };
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
+      // The database is closed even when the last batch failed (its callers heard why already);
+      // a failure to close it is reported before `closed`, never left as an unhandled rejection.
       void writer
         .close()
-        .then(() => driver.close())
+        .finally(() => driver.close())
+        .catch((error: unknown) => post({ type: 'failed', error: toWire(error) }))
         .finally(() => post({ type: 'closed' }));
       return;
     }

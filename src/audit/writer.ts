@@ -51,18 +51,6 @@ export type WriterOp =
   | { op: 'import'; enterprise: string; year: number; counts: Record<SubjectClass, number> }
   | { op: 'checkpoint'; checkpoint: SignedCheckpoint };
 
-/** What each op answers once committed. */
-export interface WriterResults {
-  append: AppendResult;
-  record: AppendResult;
-  reserve: ReserveSubjectsResult;
-  'reserve-people': ReserveSubjectsResult;
-  settle: undefined;
-  release: undefined;
-  import: undefined;
-  checkpoint: undefined;
-}
-
 /** A tree size and its root: the committed head, or a multiple of `checkpointEvery` to sign. */
 export interface CheckpointMark {
   size: number;
@@ -91,7 +79,7 @@ export interface Writer {
 export type Done = (error: unknown, results?: unknown[]) => void;
 
 interface Item {
-  ops: WriterOp[];
+  ops: BatchOp[];
   done: Done;
 }
 
@@ -185,14 +173,13 @@ function lockBatch(tx: SqlConn, dialect: SqlDriver['dialect'], batch: Item[]): P
   return lockCounters(tx, dialect, { reserve, decisions, imports });
 }
 
-async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, op: Exclude<WriterOp, { op: 'append' }>): Promise<unknown> {
+/** What a batch holds: every op as `prepared` left it (people hashed, records encoded). */
+type BatchOp = Exclude<WriterOp, { op: 'reserve-people' | 'record' }>;
+
+async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, op: Exclude<BatchOp, { op: 'append' }>): Promise<unknown> {
   switch (op.op) {
     case 'reserve':
       return reserveIn(tx, totals, op.input, settled);
-    case 'reserve-people':
-      throw new XborderError('XB_ERR_INTERNAL', 'xborder: people reach the batch hashed (GroupCommit.enqueue)');
-    case 'record':
-      throw new XborderError('XB_ERR_INTERNAL', 'xborder: records reach the batch prepared (GroupCommit.enqueue)');
     case 'settle':
       return settleIn(tx, totals, op.decisionId, op.tally, settled);
     case 'release':
@@ -205,7 +192,7 @@ async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, o
 }
 
 /** People hashed here, in the writer's thread (CLARIFICATIONS 19: hashing is the gateway's cost, not the scan's). */
-function reserveOf(key: SubjectKey, { enterprise, year, decisionId, people }: ReservePeopleInput): WriterOp {
+function reserveOf(key: SubjectKey, { enterprise, year, decisionId, people }: ReservePeopleInput): BatchOp {
   const { subjects, unkeyed } = hashSubjects(key, people);
   return { op: 'reserve', input: { enterprise, year, decisionId, subjects, unkeyed } };
 }
@@ -217,7 +204,7 @@ function reserveOf(key: SubjectKey, { enterprise, year, decisionId, people }: Re
  * sync fails, the writer takes nothing more, the decision cannot be recorded and nothing leaves.
  */
 function answersAtCommit(item: Item): boolean {
-  return item.ops.every((op) => op.op === 'reserve' || op.op === 'reserve-people');
+  return item.ops.every((op) => op.op === 'reserve');
 }
 
 export class GroupCommit implements Writer {
@@ -261,16 +248,15 @@ export class GroupCommit implements Writer {
       done(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
       return;
     }
-    if (ops.some((op) => op.op === 'reserve-people' || op.op === 'record')) {
-      // Done before the submission joins a batch: one that cannot be prepared is refused whole.
-      try {
-        ops = ops.map((op) => this.prepared(op));
-      } catch (error) {
-        done(error);
-        return;
-      }
+    let prepared: BatchOp[];
+    // Done before the submission joins a batch: one that cannot be prepared is refused whole.
+    try {
+      prepared = ops.map((op) => this.prepared(op));
+    } catch (error) {
+      done(error);
+      return;
     }
-    this.queue.push({ ops, done });
+    this.queue.push({ ops: prepared, done });
     if (!this.running && !this.scheduled) {
       this.scheduled = true;
       // setImmediate lets every write of this event-loop turn join the batch.
@@ -284,7 +270,7 @@ export class GroupCommit implements Writer {
   }
 
   /** People hashed and records validated and encoded, here where the writer runs. */
-  private prepared(op: WriterOp): WriterOp {
+  private prepared(op: WriterOp): BatchOp {
     if (op.op === 'record') return { op: 'append', record: prepareInput(op.input) };
     if (op.op !== 'reserve-people') return op;
     if (!this.subjectKey) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: this audit store was opened without a subject key');
