@@ -208,8 +208,7 @@ export async function releaseIn(tx: SqlConn, totals: BatchTotals, decisionId: st
   if (!row) return;
   const { enterprise } = row;
   const year = Number(row.year);
-  const released = await tx.all<{ cls: string; hash: string }>("SELECT cls, hash FROM subject_claims WHERE decision_id = ? AND tally = 'reserved'", [decisionId]);
-  await tx.run("DELETE FROM subject_claims WHERE decision_id = ? AND tally = 'reserved'", [decisionId]);
+  const released = await tx.all<{ cls: string; hash: string }>("DELETE FROM subject_claims WHERE decision_id = ? AND tally = 'reserved' RETURNING cls, hash", [decisionId]);
   await tx.run('DELETE FROM subject_waits WHERE decision_id = ?', [decisionId]);
   totals.add(enterprise, year, 'reserved', delta(row, -1));
   await tx.run('DELETE FROM subject_reservations WHERE decision_id = ?', [decisionId]);
