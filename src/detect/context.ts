@@ -25,7 +25,10 @@ export interface FieldInfo {
   segment: string;
   /** The key itself holds a value (a JSON key that is a phone number): scanned at every occurrence. */
   keyHoldsValues: boolean;
-  /** The key as it stands in JSON (UTF-8, no escapes needed); null when it needs escapes. */
+  /**
+   * The key as it stands in JSON (UTF-8, no escapes needed), for the JSON walker to predict it by;
+   * null when it needs escapes, and for a key that may hold a value (resolved per scan, see field()).
+   */
   keyBytes: Buffer | null;
   /** Memo of the JSON walker: the last parent path and the child path built from it. */
   memoBase: string;
@@ -69,6 +72,7 @@ const maxCachedKey = 256;
 /**
  * Field meanings shared by every scan: the same few hundred names recur across transfers. A
  * body of distinct random keys can only make the cache start over, never grow past the bound.
+ * Names that may hold a value are not shared (see field()).
  */
 const fieldCache = new Map<string, FieldInfo>();
 const noKey = Buffer.alloc(0);
@@ -113,12 +117,19 @@ export class ScanContext {
     this.spans = settings.withEvidence ? [] : null;
   }
 
-  /** Meaning of a field name, cached per distinct name. `quoted` wraps odd keys for the path. */
+  /**
+   * Meaning of a field name, cached per distinct name across scans. A key that may hold a value
+   * is resolved by each scan itself: whether it does can depend on the scan date (a resident ID
+   * whose birth date is after it is no ID), and a meaning cached under another scan's date put
+   * such an ID in clear in this scan's paths (CLARIFICATIONS 14).
+   */
   field(key: string): FieldInfo {
     let info = fieldCache.get(key);
     if (info !== undefined) return info;
-    info = this.resolveField(key);
-    if (key.length <= maxCachedKey) {
+    const bytes = Buffer.from(key);
+    const mayHold = mayHoldValuesIn(bytes, 0, bytes.length);
+    info = this.resolveField(key, bytes, mayHold);
+    if (!mayHold && key.length <= maxCachedKey) {
       if (fieldCache.size >= maxCachedFields) fieldCache.clear();
       fieldCache.set(key, info);
     }
@@ -165,16 +176,17 @@ export class ScanContext {
     this.slotCount++;
   }
 
-  private resolveField(key: string): FieldInfo {
+  private resolveField(key: string, bytes: Buffer, mayHold: boolean): FieldInfo {
     const hits: ValueHit[] = [];
-    const bytes = Buffer.from(key);
-    if (mayHoldValuesIn(bytes, 0, bytes.length)) scanValues(bytes, 0, bytes.length, null, this.at, hits, false);
+    if (mayHold) scanValues(bytes, 0, bytes.length, null, this.at, hits, false);
     if (hits.length > 0) {
       // A key that is itself an ID number or a phone must not leak into paths (CLARIFICATIONS 14).
       return fieldInfo(null, false, `.<${hits[0]!.type}>`, true, null);
     }
     const plain = /^[\p{L}\p{N}_$-]+$/u.test(key);
-    return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, key);
+    // Such a key has no bytes to be predicted by: the JSON walker's memos live on shared meanings
+    // and would hand it to a scan of another date.
+    return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, mayHold ? null : key);
   }
 
   /** Counts the values inside a key that holds them (paths show the placeholder only). */
