@@ -7,7 +7,7 @@ import type { ValueHit } from './types.ts';
 import { state } from './values-state.ts';
 import { threeByteAt } from './utf8.ts';
 
-type Scan = (src: Buffer, start: number, end: number, hint: import('./types.ts').FieldMeaning | null, at: Date, out: ValueHit[]) => void;
+type Scan = (src: Buffer, start: number, end: number, hint: import('./types.ts').FieldMeaning | null, at: Date, out: ValueHit[], wantIds: boolean) => void;
 
 /** Full-width digits, letters and ＠: the chars that start a folded run (not the common ，：（）). */
 export function startsFullWidthRun(c: number): boolean {
@@ -41,7 +41,7 @@ let nested = false;
 /** Scans the full-width run at `i`; returns where the outer pass resumes (past the char when nested). */
 export function scanFullWidth(i: number, scan: Scan): number {
   if (nested) return i + 3;
-  const { src, start, end, hint, at, out, first } = state;
+  const { src, start, end, hint, at, out, first, wantIds } = state;
   let runStart = i;
   // A leading ＋ or － belongs to the number (＋８６ …).
   while (signBefore(src, runStart, start)) runStart -= 3;
@@ -77,10 +77,13 @@ export function scanFullWidth(i: number, scan: Scan): number {
   const inner: ValueHit[] = [];
   nested = true;
   try {
-    scan(folded, 0, n, hint, at, inner);
+    scan(folded, 0, n, hint, at, inner, wantIds);
   } finally {
+    // Every field of the outer call's state, wantIds too: left as the copy's, a plain scan made
+    // identifier strings for the rest of the value.
     nested = false;
     state.src = src;
+    state.wantIds = wantIds;
     state.start = start;
     state.end = end;
     state.hint = hint;

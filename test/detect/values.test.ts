@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findValues, mayHoldValues } from '../../src/detect/values.ts';
+import { findValues, mayHoldValues, scanValues } from '../../src/detect/values.ts';
 import { lookupField } from '../../src/detect/dictionary.ts';
 import type { FieldMeaning, ValueHit } from '../../src/detect/types.ts';
 
@@ -238,6 +238,16 @@ describe('full-width forms', () => {
     expect(found('护照号码：Ｅ１２３４５６７８')).toEqual(['cn_passport Ｅ１２３４５６７８']);
     expect(found('Ｅ１２３４５６７８')).toEqual([]);
     expect(found('１３８＊＊＊＊５６７８', field('手机号'))).toEqual([]);
+  });
+
+  it('makes no identifier strings when the caller counts fingerprints alone, after a full-width run too', () => {
+    const out: ValueHit[] = [];
+    const src = Buffer.from('１３８１２３４５６７８ 13987654321');
+    scanValues(src, 0, src.length, null, at, out, false);
+    expect(out.map((hit) => [hit.type, hit.identifier])).toEqual([
+      ['cn_mobile', null],
+      ['cn_mobile', null],
+    ]);
   });
 });
 
