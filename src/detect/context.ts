@@ -16,7 +16,6 @@ import { textOf } from './utf8.ts';
 /** A field name (JSON key, CSV header, form key) resolved once and cached. */
 export interface FieldInfo {
   meaning: FieldMeaning | null;
-  isName: boolean;
   /** What the name says about its values, as `mark*` bits: read once per value instead of the meaning's fields. */
   marks: number;
   /** categoryBit of the meaning's sensitive category, 0 when none. */
@@ -55,7 +54,7 @@ export function fieldInfo(meaning: FieldMeaning | null, isName: boolean, segment
   if (meaning?.valueType !== undefined) marks |= markHint;
   const keyBytes = key === null || /["\\\u0000-\u001f]/.test(key) ? null : Buffer.from(key);
   const bit = meaning?.category === undefined ? 0 : categoryBit(meaning.category);
-  return { meaning, isName, marks, categoryBit: bit, segment, keyHoldsValues, keyBytes, memoBase: '', memoPath: '', next: null, first: null };
+  return { meaning, marks, categoryBit: bit, segment, keyHoldsValues, keyBytes, memoBase: '', memoPath: '', next: null, first: null };
 }
 
 export interface ScanSettings {
@@ -110,7 +109,7 @@ export class ScanContext {
   private slotMask = 15;
   private slotCount = 0;
 
-  constructor(readonly settings: ScanSettings) {
+  constructor(settings: ScanSettings) {
     this.at = settings.at;
     this.withEvidence = settings.withEvidence;
     this.subjects = new SubjectTally(settings.bareResidentIdSensitive, settings.withEvidence);

@@ -2,7 +2,7 @@
  * Accumulates findings per data type: occurrences, up to 5 example paths, distinct reasons.
  * Never sees a raw value — only types, paths and the detector's or dictionary's reason.
  */
-import type { DataType, Grade, SensitiveCategory } from '../domain.ts';
+import type { DataType, Grade } from '../domain.ts';
 import { grades, sensitiveCategories } from '../domain.ts';
 import type { Finding } from './types.ts';
 
@@ -67,10 +67,6 @@ export function gradeOf(type: DataType, bareResidentIdSensitive: boolean): Grade
   }
 }
 
-export function isCategory(type: DataType): type is SensitiveCategory {
-  return categorySet.has(type);
-}
-
 export class FindingTally {
   /**
    * One tally per type found. A transfer holds a handful of types, and type names are interned
@@ -113,10 +109,6 @@ export class FindingTally {
     tally.count++;
     if (suspect) tally.suspect++;
     if (nonMainland) tally.nonMainland++;
-  }
-
-  has(type: DataType): boolean {
-    return this.tallies.some((tally) => tally.type === type);
   }
 
   /** Findings sorted highest grade first, then by type, for a stable output. */
