@@ -65,7 +65,7 @@ interface HeaderCell {
 export class CsvWalker {
   private columns: FieldInfo[] | null = null;
   private readonly positional: string[] = [];
-  /** Per column (settled once the header is read): its field, path segment and findings' tallies. */
+  /** Per column (settled at its first non-empty cell, see planOf): its field, path segment and findings' tallies. */
   private readonly plans: ColumnPlan[] = [];
   private row = 0;
   private readonly base: string;

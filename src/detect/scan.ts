@@ -159,9 +159,9 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
 /**
  * Evidence of valid UTF-8 whose text is decoded, and whose spans are given UTF-16 offsets, when
  * first read: only the masker reads them, and a transfer allowed as it is never does, while
- * decoding a body costs about what scanning it does (a tenth of the gateway's scan of a 64 KB
- * body, the offsets another twentieth). The bytes are copied, a small part of that cost, so
- * that text and offsets are the body's as scanned even if the caller reuses its buffer.
+ * decoding the text cost a tenth of the gateway's scan of a 64 KB body and the offsets another
+ * twentieth. The bytes are copied, a small part of that cost, so that text and offsets are the
+ * body's as scanned even if the caller reuses its buffer.
  */
 function lazyEvidence(subjects: ScanEvidence['subjects'], spans: ValueSpan[], bytes: Buffer): ScanEvidence {
   const kept = Buffer.from(bytes);

@@ -139,9 +139,8 @@ const firstCapacity = 16;
 const slabSlots = 64 * 1024;
 /**
  * A segment grown to this many slots (the set holds some 1.6 million identifiers, more than a
- * 64 MB body has) moves to a
- * resizable buffer and grows in place from then on. Creating one reserves address space, which
- * costs more than a whole small scan: only large sets pay for it.
+ * 64 MB body has) moves to a resizable buffer and grows in place from then on. Creating one
+ * reserves address space, which costs more than a whole small scan: only large sets pay for it.
  */
 const inPlaceFrom = 32 * 1024;
 /** Address space such a segment reserves: room for some 50 million identifiers, committed only as it grows. */
@@ -160,9 +159,9 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, 
  * in 4 bytes a slot, filled up to a load of 0.8. Segments start side by side in one slab and
  * double into fresh slab space; at `inPlaceFrom` slots each moves to a resizable buffer and
  * grows in place by a quarter at a time (about 5.5 bytes an identifier: a 1 GB CSV of 17 million
- * IDs and mobiles keeps some 100 MB of them, the bulk of its memory). A grown copy leaves the old table for a garbage
- * collector that comes late (external memory triggers it only every 64 MB or so), and the
- * discarded tables of a 1 GB scan pushed its peak from 230 MB to between 250 and 340. 38 bits
+ * IDs and mobiles keeps some 100 MB of them, the bulk of its memory). A grown copy leaves the old
+ * table for a garbage collector that comes late (external memory triggers it only every 64 MB or
+ * so), and the discarded tables of a 1 GB scan pushed its peak from 230 MB to between 250 and 340. 38 bits
  * tell identifiers apart: among 17 million identifiers about 500 pairs merge, 0.003 %; among the
  * 400,000 of a 64 MB body, none in expectation.
  */
@@ -234,7 +233,7 @@ class SegmentedSet {
    * Where small tables are carved from, and its first free slot. A small table that grows takes
    * fresh slots and leaves its old ones unused: that costs less than a typed array per growth
    * (hundreds per megabyte scanned), and stays bounded, small tables ending at `inPlaceFrom`: at
- * most 64 × 32K slots are ever carved, 8 MiB.
+   * most 64 × 32K slots are ever carved, 8 MiB.
    */
   private slab: Uint32Array;
   private slabUsed: number;

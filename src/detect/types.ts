@@ -8,7 +8,7 @@ export interface Finding {
   /** True for a PIPL Art. 28 category, and for a type the policy marks sensitive. */
   sensitive: boolean;
   grade: Grade;
-  /** Up to 5 field paths (`$.orders[*].buyer.idNo`, `csv:身份证号`, `text`, `form:idNo`, `url:query.id`). */
+  /** Up to 5 field paths, in the styles index.ts lists (`$.orders[*].buyer.idNo`, `$[*].身份证号`, `text`, `form.idNo`). */
   paths: string[];
   /** Why it was found: the detector, the dictionary entry or the hotword. */
   why: string[];

@@ -44,7 +44,7 @@ export function isRealDate(year: number, month: number, day: number): boolean {
   return day <= last;
 }
 
-/** The scan date in China Standard Time as yyyymmdd, cached: findValues is called per string value. */
+/** The scan date in China Standard Time as yyyymmdd, cached: the value pass asks for it per resident ID candidate. */
 let cachedAtMs = Number.NaN;
 let cachedAtYmd = 0;
 export function shanghaiYmd(at: Date): number {

@@ -1,6 +1,7 @@
 /**
- * State of the current findValues call, shared by the scanner's parts. JavaScript runs one call
- * at a time and the pass never re-enters itself, so module state saves a context object per string.
+ * State of the current scanValues call, shared by the scanner's parts. JavaScript runs one call
+ * at a time, and the one re-entry (the folded copy of a full-width run, values-width.ts) saves
+ * and restores every field, so module state saves a context object per value.
  */
 import type { ValueType } from '../domain.ts';
 import type { FieldMeaning, ValueHit } from './types.ts';

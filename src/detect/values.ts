@@ -131,8 +131,8 @@ export function mayHoldValuesIn(src: Buffer, start: number, end: number): boolea
 }
 
 /**
- * findValues and mayHoldValues over a string (field names, and callers holding text): the same
- * pass over its UTF-8 bytes, with offsets given back in UTF-16 units of the string.
+ * findValues and mayHoldValues over a string (for tests and callers holding one; the walkers use
+ * the byte forms): the same pass over its UTF-8 bytes, with offsets given back in UTF-16 units.
  */
 export function findValues(text: string, start: number, end: number, hint: FieldMeaning | null, at: Date, out: ValueHit[]): void {
   const before = Buffer.byteLength(text.slice(0, start));
