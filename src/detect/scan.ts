@@ -17,12 +17,6 @@ import { XborderError } from '../errors.ts';
 
 export type ScanBody = Uint8Array | string | AsyncIterable<Uint8Array>;
 
-/** Internal knobs beyond the public ScanOptions (tests and the CLI use them). */
-export interface ScanTuning {
-  /** Depth bound of JSON bodies; deeper → XB_ERR_NESTING_TOO_DEEP. */
-  maxDepth?: number;
-}
-
 interface Scanned {
   result: ScanResult;
   evidence: ScanEvidence;
@@ -83,9 +77,8 @@ function resultOf(ctx: ScanContext, bytes: number, contentType: string, bare: bo
   };
 }
 
-export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning, withEvidence: boolean): Promise<Scanned> {
+export async function runScan(body: ScanBody, options: ScanOptions, withEvidence: boolean): Promise<Scanned> {
   const type = parseContentType(options.contentType);
-  const maxDepth = options.maxDepth ?? defaultMaxDepth;
   const bare = options.bareResidentIdSensitive ?? false;
   const settings = { at: options.at ?? new Date(), bareResidentIdSensitive: bare, withEvidence };
   const ctx = new ScanContext(settings);
@@ -98,7 +91,7 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
       // cap, so a compression bomb still costs at most the cap of decompression work.
       const encoded = encodingsOf(options.contentEncoding).length > 0;
       const cap = encoded ? (options.maxDecodedBytes ?? defaultMaxDecodedBytes) : Number.POSITIVE_INFINITY;
-      const outcome = await scanStream(body, type, options.contentEncoding, cap, ctx, maxDepth);
+      const outcome = await scanStream(body, type, options.contentEncoding, cap, ctx, defaultMaxDepth);
       const result = outcome.binary ? unscannedResult(type, outcome.bytes, type.mediaType) : resultOf(ctx, outcome.bytes, type.mediaType, bare);
       return { result, evidence: { subjects: [], spans: [], text: null } };
     }
@@ -139,7 +132,7 @@ export async function runScan(body: ScanBody, options: ScanOptions & ScanTuning,
 
   ctx.subjects.expectBytes(src.length);
   const kind = type.kind === 'sniff' ? sniffKind(src, 0, src.length) : type.kind;
-  const walk = { maxDepth, root: '$' };
+  const walk = { maxDepth: defaultMaxDepth, root: '$' };
   if (kind === 'multipart') {
     if (type.boundary === null || !walkMultipart(ctx, src, type.boundary, walk)) {
       ctx.parseError = 'multipart body without its boundary';
