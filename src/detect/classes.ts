@@ -19,10 +19,15 @@ export const classOther = 64;
 export const classDotMinus = 128;
 /** Space, tab, CR, LF. */
 export const classBlank = 256;
-/** Bytes that end a JSON string's fast scan (quote, backslash): never set in a value's flags. */
+/** Bytes that end a JSON string's fast scan (quote, backslash). */
 export const stopJson = 1024;
 /** Bytes that end an unquoted CSV cell (comma, CR, LF). */
 export const stopCsv = 2048;
+/**
+ * The bits of a value's flags: a walker's loop ORs in the other format's stop bits too (a raw LF
+ * in a lenient JSON string), and a blank value must still read as blank.
+ */
+export const valueClasses = stopJson - 1;
 
 export const byteClass = new Uint16Array(256);
 for (let b = 0; b < 256; b++) {
@@ -46,7 +51,7 @@ byteClass[13]! |= stopCsv;
 export function classify(src: Buffer, start: number, end: number): number {
   let flags = 0;
   for (let i = start; i < end; i++) flags |= byteClass[src[i]!]!;
-  return flags & (stopJson - 1);
+  return flags & valueClasses;
 }
 
 /** Nothing but blanks (or nothing at all). */

@@ -8,7 +8,7 @@ import { fieldInfo, nothingToDetect, type FieldInfo, type ScanContext } from './
 import { FindingSite } from './findings.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
-import { byteClass, stopCsv } from './classes.ts';
+import { byteClass, stopCsv, valueClasses } from './classes.ts';
 
 /** Cells shorter than this match no detector; only a column meaning makes them worth a call. */
 const minValueLength = 6;
@@ -43,7 +43,7 @@ function plainCellEnd(src: Buffer, i: number, to: number): number {
     flags |= k;
     i++;
   }
-  plainCellFlags = flags;
+  plainCellFlags = flags & valueClasses;
   return i;
 }
 

@@ -10,7 +10,7 @@
  */
 import { XborderError } from '../errors.ts';
 import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
-import { byteClass, classOther, stopJson, worthScanning } from './classes.ts';
+import { byteClass, classOther, stopJson, valueClasses, worthScanning } from './classes.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
@@ -498,7 +498,7 @@ export class JsonWalker {
     if (i >= to) return -1;
     if (src[i] === 34) {
       this.escaped = false;
-      this.flags = flags;
+      this.flags = flags & valueClasses;
       return i;
     }
     this.escaped = true;

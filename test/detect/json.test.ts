@@ -194,6 +194,14 @@ describe('JSON bodies', () => {
     expect(result.sensitiveSubjects).toBe(1);
   });
 
+  it('reads a value of raw blanks (CR, LF: lenient JSON) under a name or category field as empty', async () => {
+    // The characters themselves, not JSON escapes: the walker lets raw control characters through.
+    const body = '[{"name": "\r\n", "diagnosis": "\n"}, {"name": " \n ", "diagnosis": "\t\r"}]';
+    const result = await scan(body, json);
+    expect(result.findings).toEqual([]);
+    expect(result.subjects).toBe(0);
+  });
+
   it('re-scans a masked body clean', async () => {
     const masked = JSON.stringify([{ name: '***', idNo: '110105********002X', mobile: '138****5678', diagnosis: '****' }]);
     const result = await scan(masked, json);
