@@ -20,8 +20,14 @@ export function leafHash(entry: Uint8Array): Hash {
   return createHash('sha256').update(leafPrefix).update(entry).digest();
 }
 
+// One buffer for every interior node: 0x01 ‖ left ‖ right, hashed in one call (digestOnce copies it).
+const nodeInput = Buffer.alloc(65, 1);
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
-  return createHash('sha256').update(nodePrefix).update(left).update(right).digest();
+  if (left.length !== 32 || right.length !== 32) return createHash('sha256').update(nodePrefix).update(left).update(right).digest();
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return digestOnce('sha256', nodeInput, 'buffer');
 }
 
 /** SHA-256(0x00 ‖ UTF-8 of `text`) in one call (half the cost of a Hash object per leaf). */
