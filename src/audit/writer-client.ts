@@ -3,11 +3,13 @@
  * ops in chunks and settles each caller when the thread reports its batch durable. The thread
  * owns the tree; this side keeps the last durable head for checkpoints.
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { XborderError } from '../errors.ts';
 import type { FromWriter, ToWriter, WireError, WireMark, WriterThreadData } from './writer-thread.ts';
-import { toWireOp } from './packed-people.ts';
-import type { CheckpointMark, Writer, WriterOp } from './writer.ts';
+import { toWireOp, type WireOp } from './packed-people.ts';
+import { PrepareShare } from './prepare-share.ts';
+import { prepareInput, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
 
 // Ops go to the thread as soon as this many are waiting, not only at the end of the event-loop
 // turn, so the thread starts committing while the main thread still prepares the rest: the two
@@ -34,6 +36,9 @@ export async function startWriterThread(data: WriterThreadData, onCommitted: (he
   let nextId = 0;
   let closing: Promise<void> | null = null;
   let exited = false;
+  const share = new PrepareShare(() => performance.eventLoopUtilization());
+  // A record goes raw (the thread validates and encodes it) or prepared here: see PrepareShare.
+  const toThread = (op: WriterOp): WireOp => (op.op === 'record' && share.here() ? { op: 'append', record: prepareInput(op.input) } : toWireOp(op));
 
   function fail(error: XborderError): void {
     stopped ??= error;
@@ -61,6 +66,7 @@ export async function startWriterThread(data: WriterThreadData, onCommitted: (he
         }
         // The thread keeps the process alive only while someone waits for it.
         if (pending.size === 0 && !closing) worker.unref();
+        share.observe(message.busy, performance.now());
         onCommitted(head, message.marks.map(toMark));
         return;
       case 'closed':
@@ -94,11 +100,17 @@ export async function startWriterThread(data: WriterThreadData, onCommitted: (he
     submit(ops: WriterOp[]): Promise<unknown[]> {
       if (closing) return Promise.reject(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
       if (stopped) return Promise.reject(stopped);
+      let wire: WireOp[];
+      try {
+        wire = ops.map(toThread);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return new Promise((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.ref();
-        outgoing.items.push({ id, ops: ops.map(toWireOp) });
+        outgoing.items.push({ id, ops: wire });
         if (outgoing.items.length >= chunk) flush();
         else if (!flushQueued) {
           flushQueued = true;

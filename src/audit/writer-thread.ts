@@ -3,14 +3,17 @@
  * checkpoints would stop the gateway's event loop for milliseconds per batch. Here they stop only
  * this thread; the main thread validates records and hears back once per committed batch.
  * Protocol (writer-client.ts is the other side):
- *   in:  { type: 'submit', items: [{ id, ops }] } (a reservation's people packed: packed-people.ts) · { type: 'close' }
- *   out: { type: 'ready', head } · { type: 'done', replies, head, marks } · { type: 'failed', error } · { type: 'closed' }
+ *   in:  { type: 'submit', items: [{ id, ops }] } (a reservation's people packed: packed-people.ts;
+ *        a record raw or already prepared: prepare-share.ts) · { type: 'close' }
+ *   out: { type: 'ready', head } · { type: 'done', replies, head, marks, busy } · { type: 'failed', error } · { type: 'closed' }
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { XborderError } from '../errors.ts';
 import { openSqlite } from './sql.ts';
 import { subjectKeyFrom } from './subject-key.ts';
 import { fromWireOp, type WireOp } from './packed-people.ts';
+import type { Utilisation } from './prepare-share.ts';
 import { GroupCommit, loadTreeState, type CheckpointMark } from './writer.ts';
 
 export interface WriterThreadData {
@@ -30,7 +33,8 @@ export type WireMark = { size: number; root: Uint8Array };
 export type ToWriter = { type: 'submit'; items: { id: number; ops: WireOp[] }[] } | { type: 'close' };
 export type FromWriter =
   | { type: 'ready'; head: WireMark }
-  | { type: 'done'; replies: WriterReply[]; head: WireMark; marks: WireMark[] }
+  /** `busy`: this thread's event-loop utilisation so far, for the main thread's PrepareShare. */
+  | { type: 'done'; replies: WriterReply[]; head: WireMark; marks: WireMark[]; busy: Utilisation }
   | { type: 'failed'; error: WireError }
   | { type: 'closed' };
 
@@ -82,7 +86,8 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
   }
   const send = () => {
     outbox.queued = false;
-    post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks });
+    const { idle, active } = performance.eventLoopUtilization();
+    post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks, busy: { idle, active } });
     outbox.replies = [];
     outbox.marks = [];
   };
