@@ -54,6 +54,12 @@ export function classify(src: Buffer, start: number, end: number): number {
   return flags & valueClasses;
 }
 
+/**
+ * Bytes of the shortest value a detector finds without a field naming its type: an IPv6 address
+ * such as `::1` (an e-mail address takes six, `a@b.cn`). A shorter value is passed over unread.
+ */
+export const shortestValue = 3;
+
 /** Nothing but blanks (or nothing at all). */
 export function blankOnly(flags: number): boolean {
   return (flags & ~classBlank) === 0;

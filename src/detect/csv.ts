@@ -8,10 +8,7 @@ import { fieldInfo, nothingToDetect, type FieldInfo, type ScanContext } from './
 import { FindingSite } from './findings.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
-import { byteClass, stopCsv, valueClasses } from './classes.ts';
-
-/** Cells shorter than this match no detector; only a column meaning makes them worth a call. */
-const minValueLength = 6;
+import { byteClass, shortestValue, stopCsv, valueClasses } from './classes.ts';
 
 /** A quoted cell's content with its `""` pairs made single: a copy, scanned in place of the raw bytes. */
 function unquote(src: Buffer, start: number, end: number): Buffer {
@@ -177,7 +174,7 @@ export class CsvWalker {
     const plan = this.plans[column] ?? this.planOf(column);
     // A column whose name means nothing: most cells hold nothing a detector finds (amounts,
     // statuses), passed over without a call.
-    if (plan.marks === 0 && (end - start < minValueLength || (flags >= 0 && nothingToDetect(src, start, end, flags)))) return;
+    if (plan.marks === 0 && (end - start < shortestValue || (flags >= 0 && nothingToDetect(src, start, end, flags)))) return;
     if (decoded === null) this.ctx.value(src, start, end, plan.info, this.base, plan.segment, person, -1, -1, flags, plan.site);
     else this.ctx.value(decoded, 0, decoded.length, plan.info, this.base, plan.segment, person, start, end, -1, plan.site);
   }

@@ -10,7 +10,7 @@
  */
 import { XborderError } from '../errors.ts';
 import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
-import { byteClass, classOther, stopJson, valueClasses, worthScanning } from './classes.ts';
+import { byteClass, classOther, shortestValue, stopJson, valueClasses, worthScanning } from './classes.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
@@ -22,9 +22,6 @@ const EXPECT_KEY = 2;
 
 /** Default depth bound: far beyond real payloads, far below what a recursive reader survives. */
 export const defaultMaxDepth = 512;
-
-/** Values shorter than this match no detector; only a field meaning makes them worth a call. */
-const minValueLength = 6;
 
 export interface JsonOutcome {
   /** Short reason (never a value) when the text is not JSON; null when it parsed. */
@@ -320,12 +317,12 @@ export class JsonWalker {
     const info = d >= 0 ? this.fieldOf[d]! : null;
     if (this.isAlone(d)) {
       const alone = new Person();
-      if (end - start >= minValueLength || info !== null) this.valueOf(src, start, end, info, alone, rawStart, rawEnd, flags);
+      if (end - start >= shortestValue || info !== null) this.valueOf(src, start, end, info, alone, rawStart, rawEnd, flags);
       this.ctx.finishPerson(alone);
       this.ctx.endRecord();
       return;
     }
-    if (info === null ? end - start < minValueLength : info.marks === 0 && flags >= 0 && !worthScanning(flags)) return;
+    if (info === null ? end - start < shortestValue : info.marks === 0 && flags >= 0 && !worthScanning(flags)) return;
     this.valueOf(src, start, end, info, this.personFor(d), rawStart, rawEnd, flags);
   }
 

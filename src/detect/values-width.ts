@@ -52,8 +52,9 @@ export function scanFullWidth(i: number, scan: Scan): number {
     chars++;
   }
   chars += (i - runStart) / 3;
-  // Shorter than the shortest value (a@b.cn), a run is skipped without a copy, unless a field
-  // hint may make a token of it.
+  // Shorter than the shortest value typed full-width (a@b.cn: the full-width colon ends a run, so
+  // no IPv6 address is folded from one), a run is skipped without a copy, unless a field hint
+  // may make a token of it.
   if (chars < 6 && hint === null) return runEnd;
   let windowStart = runStart;
   for (let units = 0; windowStart > start && units < context; ) {

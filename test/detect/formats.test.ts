@@ -117,6 +117,15 @@ describe('body formats', () => {
     expect((await scan(bytes, { contentType: 'application/json', at })).unscanned).toEqual({ reason: 'binary', bytes: 9 });
   });
 
+  it('finds a short IPv6 address (::1) as an array item and in a column without meaning, as under a JSON key', async () => {
+    for (const items of [['::1', '1::2'], { peers: [['::1', '1::2']] }]) {
+      const asItem = await scan(JSON.stringify(items), { contentType: 'application/json', at });
+      expect(finding(asItem, 'ipv6')?.count).toBe(2);
+    }
+    const inColumn = await scan('host,peer\n::1,1::2\n', csvType);
+    expect(finding(inColumn, 'ipv6')?.count).toBe(2);
+  });
+
   it('reads +json types as JSON and textual application types as text', async () => {
     const problem = await scan(JSON.stringify({ detail: { idNo: idA } }), { contentType: 'application/problem+json', at });
     expect(finding(problem, 'cn_resident_id')!.paths).toEqual(['$.detail.idNo']);
