@@ -60,6 +60,15 @@ export function classify(src: Buffer, start: number, end: number): number {
  */
 export const shortestValue = 3;
 
+/** Index of the first byte of `src[from, to)` that is not a space, tab, CR or LF; -1 when none. */
+export function firstNonBlank(src: Buffer, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = src[i]!;
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
+  }
+  return -1;
+}
+
 /** Nothing but blanks (or nothing at all). */
 export function blankOnly(flags: number): boolean {
   return (flags & ~classBlank) === 0;

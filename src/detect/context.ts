@@ -5,7 +5,7 @@
  */
 import type { DataType } from '../domain.ts';
 import { mayHoldValuesIn, scanValues } from './values.ts';
-import { blankOnly, classDigit, classify, classStar, classWide, numberLike, worthScanning } from './classes.ts';
+import { blankOnly, classDigit, classify, classStar, classWide, firstNonBlank, numberLike, worthScanning } from './classes.ts';
 import { isNameField, lookupField } from './dictionary.ts';
 import { FindingTally, type FindingSite } from './findings.ts';
 import { categoryBit, Person, SubjectTally } from './subjects.ts';
@@ -82,11 +82,8 @@ const maxCachedFields = 50_000;
  * full-width, as the value detectors read it) are what the masker writes, so a masked body re-scans clean (CLARIFICATIONS 12).
  */
 export function carriesValue(src: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = src[i]!;
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return !isVisiblyMasked(src, i, end);
-  }
-  return false;
+  const first = firstNonBlank(src, start, end);
+  return first >= 0 && !isVisiblyMasked(src, first, end);
 }
 
 export class ScanContext {

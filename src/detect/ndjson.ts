@@ -3,17 +3,10 @@
  * JSON is not a way around inspection: what follows the error is scanned as text, and the
  * scan says `parseError` with the line number.
  */
+import { firstNonBlank } from './classes.ts';
 import type { ScanContext } from './context.ts';
 import type { JsonWalker } from './json.ts';
 import { Person } from './subjects.ts';
-
-function blank(src: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = src[i]!;
-    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
-  }
-  return true;
-}
 
 export class NdjsonWalker {
   /** Records seen so far: the real index in evidence paths (`$[12].buyer.idNo`). */
@@ -32,7 +25,7 @@ export class NdjsonWalker {
     while (i < to) {
       let newline = src.indexOf(10, i);
       if (newline < 0 || newline > to) newline = to;
-      if (!blank(src, i, newline)) {
+      if (firstNonBlank(src, i, newline) >= 0) {
         const person = new Person();
         const outcome = this.json.line(src, i, newline, person, this.record, this.root);
         if (outcome.error !== null) {

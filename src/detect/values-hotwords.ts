@@ -4,6 +4,7 @@
  * strings; they count only with a field name or a hotword beside them (CLARIFICATIONS 2).
  */
 import type { ValueType } from '../domain.ts';
+import { unitsOfByte } from './utf8.ts';
 
 const hotwordTable: [word: string, vouchesFor: ValueType[]][] = [
   ['护照号码', ['cn_passport']],
@@ -71,7 +72,7 @@ export function hotwordBefore(s: Buffer, valueStart: number, lowest: number, typ
   for (let p = valueStart - 1; p >= lowest; p--) {
     const b = s[p]!;
     if ((b & 0xc0) === 0x80) continue;
-    units += b >= 0xf0 ? 2 : 1;
+    units += unitsOfByte(b);
     if (units > reach) break;
     const c = lower(b);
     if (firstBytes[c] === 0) continue;

@@ -5,7 +5,7 @@
  */
 import type { ValueHit } from './types.ts';
 import { state } from './values-state.ts';
-import { threeByteAt } from './utf8.ts';
+import { threeByteAt, unitsOfByte } from './utf8.ts';
 
 type Scan = (src: Buffer, start: number, end: number, hint: import('./types.ts').FieldMeaning | null, at: Date, out: ValueHit[], wantIds: boolean) => void;
 
@@ -57,11 +57,7 @@ export function scanFullWidth(i: number, scan: Scan): number {
   // may make a token of it.
   if (chars < 6 && hint === null) return runEnd;
   let windowStart = runStart;
-  for (let units = 0; windowStart > start && units < context; ) {
-    windowStart--;
-    const b = src[windowStart]!;
-    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
-  }
+  for (let units = 0; windowStart > start && units < context; ) units += unitsOfByte(src[--windowStart]!);
   // The copy: the context's bytes as they are, then the run folded to ASCII; `origin` maps each
   // byte of the copy (and its end) to the body.
   const contextBytes = runStart - windowStart;

@@ -3,6 +3,7 @@
  * parts of a multipart body, so a JSON part is walked exactly like a JSON body.
  */
 import type { BodyKind } from './decode.ts';
+import { firstNonBlank } from './classes.ts';
 import type { ScanContext } from './context.ts';
 import { CsvWalker } from './csv.ts';
 import { walkForm } from './form.ts';
@@ -16,17 +17,10 @@ export interface WalkOptions {
   root: string;
 }
 
-function firstNonBlank(src: Buffer, from: number, to: number): number {
-  for (let i = from; i < to; i++) {
-    const c = src[i]!;
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c;
-  }
-  return -1;
-}
-
 /** What a body without a content type looks like: JSON when it starts like JSON, else text. */
 export function sniffKind(src: Buffer, from: number, to: number): BodyKind {
-  const c = firstNonBlank(src, from, Math.min(to, from + 1024));
+  const i = firstNonBlank(src, from, Math.min(to, from + 1024));
+  const c = i < 0 ? -1 : src[i];
   return c === 123 || c === 91 ? 'json' : 'text';
 }
 
