@@ -103,10 +103,15 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
   if (hint?.valueType !== undefined && out.length === current.first && !inFoldedCopy()) fieldTokenHit(src, start, current.end, hint);
   current.out = idle;
   current.hint = null;
+  current.src = idleSrc;
 }
 
-/** Between calls the state holds no caller's array (nothing pushes to it outside a call). */
+/**
+ * Between calls the state holds no caller's array (nothing pushes to it outside a call), nor its
+ * bytes: the last body scanned stayed alive until the next scan, personal data and all.
+ */
 const idle: ValueHit[] = [];
+const idleSrc = Buffer.alloc(0);
 
 /**
  * Cheap test the walkers use to skip strings that cannot hold any value (e.g. no digit, no '@', no

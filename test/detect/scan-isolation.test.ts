@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { residentId, rng } from '../../bench/lib/detect-data.ts';
 import { scan } from '../../src/detect/index.ts';
-import { at, finding } from './helpers.ts';
+import { state } from '../../src/detect/values-state.ts';
+import { at, finding, idA, json } from './helpers.ts';
 
 /**
  * A scan's result depends on its body and options alone: nothing one scan leaves in the
@@ -19,5 +20,13 @@ describe('scans are independent of each other', () => {
     expect(JSON.stringify(result)).not.toContain(id);
     expect(finding(result, 'cn_resident_id')!.paths).toEqual(['$.byPerson.<cn_resident_id>']);
     expect(finding(result, 'minor')!.count).toBe(1);
+  });
+
+  it('holds on to no part of a body once its scan is done', async () => {
+    const body = Buffer.from(JSON.stringify(Array.from({ length: 200 }, () => ({ idNo: idA, note: 'x'.repeat(40) }))));
+    await scan(body, json);
+    // The value pass's module state kept the last body it read alive until the next scan.
+    expect(state.src.buffer).not.toBe(body.buffer);
+    expect(state.src.length).toBe(0);
   });
 });
