@@ -22,6 +22,26 @@ describe('scans are independent of each other', () => {
     expect(finding(result, 'minor')!.count).toBe(1);
   });
 
+  it('gives two streams scanned at once, chunks alternating, the results each gets alone', async () => {
+    const id = residentId(rng(5), 2025);
+    const lines = (n: number) => Buffer.from(Array.from({ length: n }, (_, k) => JSON.stringify({ [id]: { name: '张三', n: k } })).join('\n'));
+    async function* alternating(bytes: Buffer, turn: number): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 16) {
+        // Each stream yields on its own turn of the event loop, so the two scans interleave.
+        for (let t = 0; t <= turn; t++) await new Promise((resolve) => setImmediate(resolve));
+        yield bytes.subarray(i, i + 16);
+      }
+    }
+    const ndjson = 'application/x-ndjson';
+    const early = { contentType: ndjson, at: new Date('2020-01-01T00:00:00+08:00') };
+    const late = { contentType: ndjson, at };
+    const [first, second] = await Promise.all([scan(alternating(lines(20), 0), early), scan(alternating(lines(20), 1), late)]);
+    expect(first).toEqual(await scan(lines(20), early));
+    expect(second).toEqual(await scan(lines(20), late));
+    expect(finding(second, 'cn_resident_id')!.count).toBe(20);
+    expect(JSON.stringify(second)).not.toContain(id);
+  });
+
   it('holds on to no part of a body once its scan is done', async () => {
     const body = Buffer.from(JSON.stringify(Array.from({ length: 200 }, () => ({ idNo: idA, note: 'x'.repeat(40) }))));
     await scan(body, json);
