@@ -37,6 +37,11 @@ export interface SqlDriver {
    * this one is made durable; `durable` settles when it is on disk (in commit order).
    */
   pipelined<T>(fn: (tx: SqlConn) => Promise<T>): Promise<{ result: T; durable: Promise<void> }>;
+  /**
+   * Why the writer can never write again, or null: a failed WAL fsync (SQLite), a lost writer
+   * connection (PostgreSQL, whose node lock went with it). Only a new process recovers.
+   */
+  writerFailure(): Error | null;
   close(): Promise<void>;
 }
 
@@ -136,6 +141,7 @@ export function openSqlite(file: string, { syncWal = (wal) => wal.datasync(), re
     dialect: 'sqlite',
     reader,
     pipelined,
+    writerFailure: () => walSync?.failure ?? null,
     async transaction(fn) {
       const { result, durable } = await pipelined(fn);
       await durable;
@@ -186,7 +192,8 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-export async function openPostgres(databaseUrl: string, schema?: string): Promise<SqlDriver & { writerClient: pg.Client }> {
+/** `node`: named in the writer connection's application_name (`xborder-writer <node>`). */
+export async function openPostgres(databaseUrl: string, schema?: string, node?: string): Promise<SqlDriver & { writerClient: pg.Client }> {
   const base = { connectionString: databaseUrl, types, connectionTimeoutMillis: 5000 };
   if (schema) {
     const admin = new pg.Client(base);
@@ -203,10 +210,18 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
   }
   // The schema is a startup parameter of every connection, so no SET races a pooled query.
   const options = schema ? { ...base, options: `-c search_path=${quoteIdent(schema)}` } : base;
-  const writerClient = new pg.Client(options);
+  // Named, so an operator finds each node's writer in pg_stat_activity.
+  const writerClient = new pg.Client({ ...options, application_name: node ? `xborder-writer ${node}` : 'xborder-writer' });
   await writerClient.connect();
-  writerClient.on('error', () => {
-    // A lost connection surfaces on the next query as XB_ERR_AUDIT_UNAVAILABLE.
+  // A lost writer connection took the node's advisory lock with it (store.ts): another process
+  // may hold the node now, so this one never writes again (writerFailure) instead of reconnecting.
+  let lost: Error | null = null;
+  let closing = false;
+  writerClient.on('error', (error) => {
+    lost ??= error;
+  });
+  writerClient.on('end', () => {
+    if (!closing) lost ??= new Error('the PostgreSQL writer connection ended');
   });
   const pool = new pg.Pool({ ...options, max: 4, idleTimeoutMillis: 10_000 });
   pool.on('error', () => {});
@@ -229,7 +244,9 @@ export async function openPostgres(databaseUrl: string, schema?: string): Promis
     transaction,
     // A PostgreSQL COMMIT returns once durable (synchronous_commit): nothing to wait for after.
     pipelined: async (fn) => ({ result: await transaction(fn), durable: Promise.resolve() }),
+    writerFailure: () => lost,
     async close() {
+      closing = true;
       await writerClient.end().catch(() => {});
       await pool.end().catch(() => {});
     },

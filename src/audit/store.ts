@@ -25,10 +25,10 @@ const nodeIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 const sqliteFile = (options: Pick<OpenStoreOptions, 'sqliteFile'>, dataDir: string) => options.sqliteFile ?? join(dataDir, 'xborder.db');
 
-export async function openDriver(options: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>): Promise<SqlDriver> {
+export async function openDriver(options: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'> & { nodeId?: string }): Promise<SqlDriver> {
   try {
     const driver = options.databaseUrl
-      ? await openPostgres(options.databaseUrl, options.schema)
+      ? await openPostgres(options.databaseUrl, options.schema, options.nodeId)
       : openSqlite(sqliteFile(options, options.dataDir ?? './data'));
     await migrate(driver);
     return driver;
@@ -225,6 +225,10 @@ class Store implements AuditStore {
       { op: 'record', input: record },
     ]);
     return appended as AppendResult;
+  }
+
+  failure(): XborderError | null {
+    return this.writer.stopped();
   }
 
   async ping(): Promise<void> {

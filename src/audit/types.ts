@@ -1,6 +1,7 @@
 /** The audit store's public contract (brief: "audit (src/audit/index.ts)"). */
 import type { JWK } from 'jose';
 import type { SubjectClass, SubjectCounts, Zone } from '../domain.ts';
+import type { XborderError } from '../errors.ts';
 import type { SignedCheckpoint } from './checkpoint.ts';
 import type { AuditRecordInput, StoredRecord } from './records.ts';
 import type { SubjectHashes, SubjectKey } from './subject-key.ts';
@@ -144,7 +145,13 @@ export interface AuditStore {
   counters(enterprise: string, year: number): Promise<CounterTotals>;
   /** Sets the imported tally of (enterprise, year) and appends a `counter-import` record, in one transaction. */
   importCounters(input: CounterImport): Promise<AppendResult>;
+  /** Rejects unless the store can write now (XB_ERR_AUDIT_UNAVAILABLE). */
   ping(): Promise<void>;
+  /**
+   * Why this store can never write again in this process (its writer thread died, a WAL fsync
+   * failed, its PostgreSQL writer connection was lost), or null. Only a restart recovers.
+   */
+  failure(): XborderError | null;
   query(filter: AuditQuery, page: { cursor?: string | null; limit: number }): Promise<{ records: StoredRecord[]; nextCursor: string | null }>;
   /** By record id (`node:leafIndex`) or by decision id (then the decision record). */
   getRecord(id: string): Promise<StoredRecord | null>;

@@ -35,6 +35,7 @@ export type FromWriter =
   | { type: 'ready'; head: WireMark }
   /** `busy`: this thread's event-loop utilisation so far, for the main thread's PrepareShare. */
   | { type: 'done'; replies: WriterReply[]; head: WireMark; marks: WireMark[]; busy: Utilisation }
+  /** Starting failed, or the writer stopped for good (a failed WAL fsync). */
   | { type: 'failed'; error: WireError }
   | { type: 'closed' };
 
@@ -90,7 +91,14 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
     post({ type: 'done', replies: outbox.replies, head: outbox.head, marks: outbox.marks, busy: { idle, active } });
     outbox.replies = [];
     outbox.marks = [];
+    // A failed fsync stops this writer for good: the main thread hears it once, after the replies.
+    const stopped = writer.stopped();
+    if (stopped && !reportedStop) {
+      reportedStop = true;
+      post({ type: 'failed', error: toWire(stopped) });
+    }
   };
+  let reportedStop = false;
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       // The database is closed even when the last batch failed (its callers heard why already);

@@ -69,7 +69,7 @@ export interface Writer {
   submit(ops: WriterOp[]): Promise<unknown[]>;
   /** The committed tree's size and root. */
   head(): CheckpointMark;
-  /** Why the writer can take no more work (its thread died), or null. */
+  /** Why the writer can take no more work (its thread died, its database connection or fsync failed), or null. */
   stopped(): XborderError | null;
   /** Commits everything submitted so far, then refuses new work. */
   close(): Promise<void>;
@@ -230,8 +230,9 @@ export class GroupCommit implements Writer {
     this.durableHead = { size: state.frontier.size, root: state.frontier.root() };
   }
 
-  stopped(): null {
-    return null;
+  stopped(): XborderError | null {
+    const failure = this.driver.writerFailure();
+    return failure && new XborderError('XB_ERR_AUDIT_UNAVAILABLE', `xborder: the audit store can no longer write (${failure.message}); restart the gateway`, { cause: failure });
   }
 
   /** The tree as far as it is on disk: what checkpoints may sign. */
@@ -246,6 +247,11 @@ export class GroupCommit implements Writer {
   enqueue(ops: WriterOp[], done: Done): void {
     if (this.closed) {
       done(new XborderError('XB_ERR_SHUTTING_DOWN', 'xborder: the audit store is closed'));
+      return;
+    }
+    const stopped = this.stopped();
+    if (stopped) {
+      done(stopped);
       return;
     }
     let prepared: BatchOp[];

@@ -106,7 +106,7 @@ export function openApiDocument(version: string): JsonSchema {
     '/audit/keys': { get: { summary: "Every node's checkpoint signing keys (JWKS)", responses: { '200': json({ type: 'object' }) } } },
     '/counters': { get: { summary: "This year's distinct subjects (an enterprise its own, a regulator its zones)", security: bearer, parameters: parametersOf(countersQuerySchema, 'query'), responses: { '200': json({ type: 'object' }), ...problemResponses('XB_ERR_FORBIDDEN') } } },
     '/admin/reload': { post: { summary: 'Reload the policy atomically (admin)', security: bearer, responses: { '200': json({ type: 'object' }), ...problemResponses('XB_ERR_POLICY_INVALID', 'XB_ERR_FORBIDDEN') } } },
-    '/healthz': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
+    '/healthz': { get: { summary: 'Liveness: failed only when the audit store can never write again in this process (restart it)', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }, 'Restart the process') } } },
     '/readyz': { get: { summary: 'Readiness: a policy and a reachable store; shows the policy version', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }, 'Not ready') } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
     '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }) } } },

@@ -33,7 +33,14 @@ export async function reloadPolicy(ctx: GatewayContext): Promise<LoadedPolicy> {
 
 export function opsRoutes(ctx: GatewayContext): Hono {
   const app = new Hono();
-  app.get('/healthz', (c) => c.json({ status: 'ok', node: ctx.settings.nodeId }));
+  // Alive unless the audit store can never write again in this process (a dead writer thread,
+  // a failed fsync, a lost PostgreSQL writer connection): then only a restart recovers, and a
+  // supervisor's liveness probe is what restarts it. A store merely unreachable is `/readyz`'s.
+  app.get('/healthz', (c) => {
+    const failure = ctx.store.failure();
+    if (failure) return c.json({ status: 'failed', node: ctx.settings.nodeId, code: failure.code, detail: failure.message }, 503);
+    return c.json({ status: 'ok', node: ctx.settings.nodeId });
+  });
 
   app.get('/readyz', async (c) => {
     const policy = ctx.policies.current();

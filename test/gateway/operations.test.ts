@@ -2,28 +2,36 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSubjectKey, openStore, type AuditStore } from '../../src/audit/index.ts';
+import { XborderError } from '../../src/errors.ts';
 import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
 
-/** A real store that can be switched off, as if its database went away. */
-function switchable(store: AuditStore): { store: AuditStore; down: { value: boolean } } {
+/**
+ * A real store that can be switched off, as if its database went away (`down`), or as if its
+ * writer had stopped for good (`broken`: a dead writer thread, a failed fsync).
+ */
+function switchable(store: AuditStore): { store: AuditStore; down: { value: boolean }; broken: { value: boolean } } {
   const down = { value: false };
+  const broken = { value: false };
+  const stopped = new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit writer thread has stopped');
   const failing = new Set(['append', 'reserveSubjects', 'reservePeople', 'ping', 'counters']);
   const proxy = new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
+        if (broken.value && property === 'failure') return stopped;
         if (down.value && failing.has(String(property))) return Promise.reject(new Error('connection refused'));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { store: proxy, down };
+  return { store: proxy, down, broken };
 }
 
 let t: TestGateway;
 let realStore: AuditStore;
 let down: { value: boolean };
+let broken: { value: boolean };
 let token: string;
 let admin: string;
 
@@ -36,6 +44,7 @@ beforeAll(async () => {
   realStore = await openStore({ nodeId: 'gw-ops', dataDir: dir, checkpointIntervalMs: 0, subjectKey });
   const wrapped = switchable(realStore);
   down = wrapped.down;
+  broken = wrapped.broken;
   t = await startGateway({ options: { store: wrapped.store } });
   token = await t.token('enterprise', enterprises.pingtan);
   admin = await t.token('admin', 'ops-team');
@@ -64,6 +73,20 @@ describe('fail closed', () => {
       down.value = false;
     }
     expect((await transfer({ greeting: 'hello' })).status).toBe(200);
+    // Unreachable is for readiness; the process itself is still alive.
+    expect((await send(t.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
+  });
+
+  it('fails liveness with the reason once the store can never write again, so a supervisor restarts it', async () => {
+    broken.value = true;
+    try {
+      const live = await send(t.url, { method: 'GET', path: '/healthz' });
+      expect(live.status).toBe(503);
+      expect(live.json()).toMatchObject({ status: 'failed', code: 'XB_ERR_AUDIT_UNAVAILABLE', detail: expect.stringContaining('writer thread has stopped') });
+    } finally {
+      broken.value = false;
+    }
+    expect((await send(t.url, { method: 'GET', path: '/healthz' })).status).toBe(200);
   });
 });
 
