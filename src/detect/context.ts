@@ -26,7 +26,7 @@ export interface FieldInfo {
   keyHoldsValues: boolean;
   /**
    * The key as it stands in JSON (UTF-8, no escapes needed), for the JSON walker to predict it by;
-   * null when it needs escapes, and for a key that may hold a value (resolved per scan, see field()).
+   * null when it needs escapes, and for a key that may hold a resident ID (resolved per scan, see field()).
    */
   keyBytes: Buffer | null;
   /** Memo of the JSON walker: the last parent path and the child path built from it. */
@@ -71,11 +71,16 @@ const maxCachedKey = 256;
 /**
  * Field meanings shared by every scan: the same few hundred names recur across transfers. A
  * body of distinct random keys can only make the cache start over, never grow past the bound.
- * Names that may hold a value are not shared (see field()).
+ * Names that may hold a resident ID are not shared (see field()).
  */
 const fieldCache = new Map<string, FieldInfo>();
 const noKey = Buffer.alloc(0);
 const maxCachedFields = 50_000;
+/**
+ * UTF-16 units of the shortest resident ID (a legacy 15-digit one), the only value whose validity
+ * depends on the scan date: a shorter key (phone2, address_1) resolves alike on every date.
+ */
+const shortestResidentId = 15;
 
 /**
  * A value carries a field's meaning unless it is empty or visibly masked: a run of three `*` (ASCII or
@@ -114,18 +119,19 @@ export class ScanContext {
   }
 
   /**
-   * Meaning of a field name, cached per distinct name across scans. A key that may hold a value
-   * is resolved by each scan itself: whether it does can depend on the scan date (a resident ID
-   * whose birth date is after it is no ID), and a meaning cached under another scan's date put
-   * such an ID in clear in this scan's paths (CLARIFICATIONS 14).
+   * Meaning of a field name, cached per distinct name across scans. A key that may hold a resident
+   * ID is resolved by each scan itself: whether it does depends on the scan date (an ID whose
+   * birth date is after it is no ID), and a meaning cached under another scan's date put such an
+   * ID in clear in this scan's paths (CLARIFICATIONS 14).
    */
   field(key: string): FieldInfo {
     let info = fieldCache.get(key);
     if (info !== undefined) return info;
     const bytes = Buffer.from(key);
     const mayHold = mayHoldValuesIn(bytes, 0, bytes.length);
-    info = this.resolveField(key, bytes, mayHold);
-    if (!mayHold && key.length <= maxCachedKey) {
+    const perScan = mayHold && key.length >= shortestResidentId;
+    info = this.resolveField(key, bytes, mayHold, perScan);
+    if (!perScan && key.length <= maxCachedKey) {
       if (fieldCache.size >= maxCachedFields) fieldCache.clear();
       fieldCache.set(key, info);
     }
@@ -172,7 +178,8 @@ export class ScanContext {
     this.slotCount++;
   }
 
-  private resolveField(key: string, bytes: Buffer, mayHold: boolean): FieldInfo {
+  /** `perScan`: the meaning is this scan's own (see field()). */
+  private resolveField(key: string, bytes: Buffer, mayHold: boolean, perScan: boolean): FieldInfo {
     const hits: ValueHit[] = [];
     if (mayHold) scanValues(bytes, 0, bytes.length, null, this.at, hits, false);
     if (hits.length > 0) {
@@ -182,7 +189,7 @@ export class ScanContext {
     const plain = /^[\p{L}\p{N}_$-]+$/u.test(key);
     // Such a key has no bytes to be predicted by: the JSON walker's memos live on shared meanings
     // and would hand it to a scan of another date.
-    return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, mayHold ? null : key);
+    return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, perScan ? null : key);
   }
 
   /** Counts the values inside a key that holds them (paths show the placeholder only). */
