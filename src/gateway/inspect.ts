@@ -78,7 +78,8 @@ export async function inspectTransfer(input: InspectInput): Promise<Inspection> 
 export function mergeFindings(into: readonly Finding[], from: readonly Finding[], label: string): Finding[] {
   const byType = new Map(into.map((finding) => [finding.type, { ...finding, paths: [...finding.paths], why: [...finding.why] }]));
   for (const finding of from) {
-    const paths = finding.paths.map((path) => `${label}${path === 'text' ? '' : `:${path.replace(/^form:/, '')}`}`);
+    // A form's paths are `form.<key>` (detect): under `url:query` the key alone says it.
+    const paths = finding.paths.map((path) => `${label}${path === 'text' ? '' : `:${path.replace(/^form\./, '')}`}`);
     const existing = byType.get(finding.type);
     if (!existing) {
       byType.set(finding.type, { ...finding, paths: paths.slice(0, 5), why: [...finding.why] });

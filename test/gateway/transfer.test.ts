@@ -155,6 +155,9 @@ describe('a transfer through the gateway', () => {
     expect(decision && 'path' in decision ? decision.path : '').toBe('/partner/search?mobile=&page=');
     const types = decision && 'findings' in decision ? decision.findings.map((finding) => finding.type) : [];
     expect(types).toEqual(expect.arrayContaining(['cn_mobile', 'cn_resident_id']));
+    // Each finding names where it was: the query parameter, the header.
+    const paths = decision && 'findings' in decision ? decision.findings.flatMap((finding) => finding.paths) : [];
+    expect(paths).toEqual(expect.arrayContaining(['url:query:mobile', 'header:x-customer-note']));
     expect(JSON.stringify(decision)).not.toContain('13812345678');
   });
 
