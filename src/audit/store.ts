@@ -140,9 +140,9 @@ class Store implements AuditStore {
   }
 
   /**
-   * The record as the writer will validate it (records are validated and encoded where the
-   * writer runs: for SQLite its thread, off the event loop). An outcome carries its decision's
-   * enterprise and zone so zone queries and sequences include it.
+   * The record as the writer will validate it (for SQLite in its thread or on this one,
+   * whichever is less busy: prepare-share.ts). An outcome carries its decision's enterprise and
+   * zone so zone queries and sequences include it.
    */
   private async completed(input: AuditRecordInput): Promise<AuditRecordInput> {
     if (input.kind !== 'outcome' || (input.enterprise !== undefined && input.zone !== undefined)) return input;

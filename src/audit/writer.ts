@@ -41,7 +41,7 @@ export interface PreparedRecord {
 
 export type WriterOp =
   | { op: 'append'; record: PreparedRecord }
-  /** Validated and encoded by the writer (in the SQLite writer thread, off the event loop), then an `append`. */
+  /** Validated and encoded by the writer, then an `append` (the SQLite writer client may prepare it first: prepare-share.ts). */
   | { op: 'record'; input: AuditRecordInput }
   | { op: 'reserve'; input: ReserveSubjectsInput }
   /** Hashed by the writer with its subject key, then a `reserve` (store.reservePeople). */

@@ -8,7 +8,7 @@ import { fieldInfo, nothingToDetect, type FieldInfo, type ScanContext } from './
 import { FindingSite } from './findings.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
-import { byteClass, shortestValue, stopCsv, valueClasses } from './classes.ts';
+import { byteClass, classDigit, shortestValue, stopCsv, valueClasses } from './classes.ts';
 
 /** A quoted cell's content with its `""` pairs made single: a copy, scanned in place of the raw bytes. */
 function unquote(src: Buffer, start: number, end: number): Buffer {
@@ -34,6 +34,10 @@ function plainCellEnd(src: Buffer, i: number, to: number): number {
   const classes = byteClass;
   const stop = stopCsv;
   let flags = 0;
+  // Most bytes of a row are digits (IDs, phones, order numbers, timestamps): read without the table.
+  const first = i;
+  while (i < to && src[i]! - 48 >>> 0 < 10) i++;
+  if (i > first) flags = classDigit;
   while (i < to) {
     const k = classes[src[i]!]!;
     if ((k & stop) !== 0) break;
