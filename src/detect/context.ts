@@ -5,6 +5,7 @@
  */
 import type { DataType } from '../domain.ts';
 import { mayHoldValuesIn, scanValues } from './values.ts';
+import { digitsMayBeValue } from './values-numbers.ts';
 import { blankOnly, classDigit, classify, classStar, classWide, firstNonBlank, numberLike, worthScanning } from './classes.ts';
 import { isNameField, lookupField } from './dictionary.ts';
 import { FindingTally, type FindingSite } from './findings.ts';
@@ -357,22 +358,7 @@ export class ScanContext {
  * field naming its type: a plain word, a plain number (see plainNumber).
  */
 export function nothingToDetect(src: Buffer, start: number, end: number, flags: number): boolean {
-  return !worthScanning(flags) || (numberLike(flags) && (flags === classDigit ? plainDigits(src, start, end) : plainNumber(src, start, end)));
-}
-
-/**
- * Digits alone that no detector reads as a value without a field naming its type: only 11 digits
- * (a mobile) and 13 to 19 can be one, and 13 only after 86 or 00 (a mobile with its country
- * code, a Hong Kong or Macao number). A millisecond timestamp, in most records, is none.
- */
-function plainDigits(src: Buffer, start: number, end: number): boolean {
-  const length = end - start;
-  if (length === 13) {
-    const first = src[start]!;
-    const second = src[start + 1]!;
-    return !((first === 56 && second === 54) || (first === 48 && second === 48));
-  }
-  return length < 11 || length === 12 || length > 19;
+  return !worthScanning(flags) || (numberLike(flags) && (flags === classDigit ? !digitsMayBeValue(src, start, end) : plainNumber(src, start, end)));
 }
 
 /**

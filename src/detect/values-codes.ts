@@ -44,6 +44,13 @@ for (const [authority, types] of Object.entries(usccAuthorityTypes)) {
 
 export type UsccVerdict = 'valid' | 'suspect' | null;
 
+/** Whether `s[a, a+2)` are an authority and a type code the standard issues together: usccVerdict's first test. */
+export function mayBeUscc(s: Buffer, a: number): boolean {
+  const authority = s[a]!;
+  const type = s[a + 1]! - 48;
+  return authority < 128 && type >= 0 && type <= 9 && (usccAuthorities[authority]! & (1 << type)) !== 0;
+}
+
 /**
  * A USCC at `s[a, a+18)`: known authority and type codes, a 6-digit administrative division with a
  * real province prefix, charset, and the mod-31 check character. Early Fujian pilot codes

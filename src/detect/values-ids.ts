@@ -194,6 +194,12 @@ for (const range of iinRanges) {
   rangesByFirstDigit[first]?.push(range);
 }
 
+/** Whether a card number of `length` digits may start with `digit` (some network issues such): cardNetwork's first test. */
+export function mayBeCard(digit: number, length: number): boolean {
+  for (const range of rangesByFirstDigit[digit] ?? []) if (length >= range.minLength && length <= range.maxLength) return true;
+  return false;
+}
+
 /** The network of a payment card number at `s[a, b)` (digits only), or null. */
 export function cardNetwork(s: Buffer, a: number, b: number): string | null {
   const length = b - a;

@@ -4,8 +4,8 @@
  * 6222-0212-3456-7890, +86 138…). A digit run that continues into letters or more digits is one
  * token and never a value (issue 2: numbers glued to other digits).
  */
-import { isProvincePrefix, cardNetwork, isMobile, isUnder14, validResidentId15, validResidentId18, widenedId } from './values-ids.ts';
-import { usccVerdict } from './values-codes.ts';
+import { isProvincePrefix, cardNetwork, isMobile, mayBeCard, isUnder14, validResidentId15, validResidentId18, widenedId } from './values-ids.ts';
+import { mayBeUscc, usccVerdict } from './values-codes.ts';
 import { isAlnum, isDigit } from './values-net.ts';
 import { push, pushId, state, today, weakVouch } from './values-state.ts';
 import { foldNone, foldUpper } from './subjects.ts';
@@ -82,6 +82,25 @@ function scanGrouped(i: number, j: number, spanStart: number, plus: boolean): nu
     if (validateNumber(joined, 0, length, spanStart, valueEnd, plus, true)) return valueEnd;
   }
   return -1;
+}
+
+/**
+ * Whether digits alone, `s[a, b)`, may be a value without a field naming a type: the first test
+ * of each check validateNumber makes of them, so never false where it finds one (keep the two
+ * in step). Order numbers and timestamps fail all of them (2024…: no province, card or USCC
+ * begins so), and are passed over without a call into the value scan.
+ */
+export function digitsMayBeValue(s: Buffer, a: number, b: number): boolean {
+  const length = b - a;
+  if (length === 11) return isMobile(s, a);
+  if (length < 13 || length > 19) return false;
+  const first = s[a]!;
+  const second = s[a + 1]!;
+  if (first === 48 && second === 48) return true; // 0086, 00852, 00853
+  if (length === 13) return first === 56 && second === 54; // 86 and a mobile
+  if ((length === 18 || length === 15) && isProvincePrefix((first - 48) * 10 + second - 48)) return true;
+  if (mayBeCard(first - 48, length)) return true;
+  return length === 18 && mayBeUscc(s, a);
 }
 
 function startsWith86(s: Buffer, a: number): boolean {
