@@ -86,6 +86,8 @@ export function scanValues(src: Buffer, start: number, end: number, hint: FieldM
     } else if (startsNothing) {
       // The whole run of non-ASCII bytes at once (the characters of a Chinese address).
       i++;
+      // Three bytes a step while all three are non-ASCII (CJK characters), then byte by byte.
+      while (i + 2 < end && src[i]! >= 128 && src[i + 1]! >= 128 && src[i + 2]! >= 128) i += 3;
       while (i < end && src[i]! >= 128) i++;
       continue;
     } else {
