@@ -36,9 +36,15 @@ export class Person {
 
   /** `identifier` is null unless evidence is kept; then every identifier of the scan has its string. */
   addId(fp: number, identifier: string | null, residentId: boolean): void {
-    if (this.fps === null) this.fps = [fp];
-    else if (this.fps.includes(fp)) return;
-    else this.fps.push(fp);
+    const fps = this.fps;
+    if (fps === null) this.fps = [fp];
+    else if (fps.length === 1) {
+      if (fps[0] === fp) return;
+      // A second one (a phone beside an ID) in a new two-element array: a push copies the first
+      // into room for 17, some 20 ns a record.
+      this.fps = [fps[0]!, fp];
+    } else if (fps.includes(fp)) return;
+    else fps.push(fp);
     if (identifier !== null) (this.ids ??= []).push(identifier);
     if (residentId) this.residentId = true;
   }
