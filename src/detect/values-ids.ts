@@ -194,10 +194,15 @@ for (const range of iinRanges) {
   rangesByFirstDigit[first]?.push(range);
 }
 
+/** Bit `n` of a first digit's entry: some network issues cards of n digits that start with it. */
+const cardLengthsByFirstDigit = new Int32Array(10);
+rangesByFirstDigit.forEach((ranges, digit) => {
+  for (const range of ranges) for (let n = range.minLength; n <= range.maxLength; n++) cardLengthsByFirstDigit[digit]! |= 1 << n;
+});
+
 /** Whether a card number of `length` digits may start with `digit` (some network issues such): cardNetwork's first test. */
 export function mayBeCard(digit: number, length: number): boolean {
-  for (const range of rangesByFirstDigit[digit] ?? []) if (length >= range.minLength && length <= range.maxLength) return true;
-  return false;
+  return ((cardLengthsByFirstDigit[digit]! >>> length) & 1) === 1;
 }
 
 /** The network of a payment card number at `s[a, b)` (digits only), or null. */
