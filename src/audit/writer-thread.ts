@@ -85,6 +85,7 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
     await driver.close().catch(() => {});
     throw error;
   }
+  let reportedStop = false;
   const send = () => {
     outbox.queued = false;
     const { idle, active } = performance.eventLoopUtilization();
@@ -98,7 +99,6 @@ async function start({ file, nodeId, checkpointEvery, subjectSecret }: WriterThr
       post({ type: 'failed', error: toWire(stopped) });
     }
   };
-  let reportedStop = false;
   port.on('message', (message: ToWriter) => {
     if (message.type === 'close') {
       // The database is closed even when the last batch failed (its callers heard why already);
