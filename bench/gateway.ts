@@ -8,7 +8,9 @@
  * thread alone, which saturates first: both vary less with the shared machine's load than req/s),
  * and the p99 latency b adds over a at half of b's saturating load.
  * Both servers under test run at once, each in its own process; autocannon and the upstream share
- * this one. Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
+ * this one. Half load is paced: one request every 2/capacity seconds, each one's latency counted
+ * from when it was due (autocannon's rate limit sends each second's quota at once at the start of
+ * the second, which is a burst at full load and measured its queue, not half load). Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
  * round of each side counts. Every request repeats the same body, so after the first one its
  * people are already counted: this is the steady state of a sender's recurring customers.
  *
@@ -24,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { travellersBody } from './lib/detect-data.ts';
 
 const here = fileURLToPath(import.meta.url);
@@ -130,16 +133,15 @@ interface Load {
   mainUs: number;
 }
 
-async function load(server: Server, body: string, token: string, rate?: number, duration = seconds): Promise<Load> {
+async function load(server: Server, body: string, token: string, duration = seconds): Promise<Load> {
   const cpuBefore = await server.cpu();
   const result = await autocannon({
     url: `${server.url}/x/partner/orders`,
     method: 'POST',
     body,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    connections: rate ? 8 : connections,
+    connections,
     duration,
-    ...(rate ? { overallRate: rate } : {}),
   });
   const cpuAfter = await server.cpu();
   const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, result.requests.total);
@@ -149,6 +151,44 @@ async function load(server: Server, body: string, token: string, rate?: number, 
     throw new Error(`${server.url} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs, mainUs };
+}
+
+/**
+ * Open-loop load at `rate` requests a second, evenly spaced: each request leaves when it is due
+ * whether or not earlier ones have been answered, and its latency runs from when it was due, so
+ * a stalled server cannot hide its queue by slowing the sender (coordinated omission).
+ */
+async function pacedLoad(server: Server, body: string, token: string, rate: number, duration: number): Promise<{ p50: number; p99: number }> {
+  const pool = new Pool(server.url, { connections: 256 });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const latencies: number[] = [];
+  const answers: Promise<void>[] = [];
+  let failures = 0;
+  const started = performance.now();
+  try {
+    for (let i = 0; i < rate * duration; i++) {
+      const due = started + (i * 1000) / rate;
+      const early = due - performance.now();
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+      answers.push(
+        pool.request({ path: '/x/partner/orders', method: 'POST', body, headers }).then(
+          async (response) => {
+            await response.body.dump();
+            if (response.statusCode !== 200) failures += 1;
+            latencies.push(performance.now() - due);
+          },
+          () => void (failures += 1),
+        ),
+      );
+    }
+    await Promise.all(answers);
+  } finally {
+    await pool.close();
+  }
+  if (failures > 0) throw new Error(`${server.url} failed ${failures} paced requests`);
+  latencies.sort((x, y) => x - y);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 async function stop(server: Server): Promise<void> {
@@ -192,13 +232,13 @@ async function main(): Promise<void> {
       const a: Load[] = [];
       const b: Load[] = [];
       let half = 0;
-      let aHalf: Load;
-      let bHalf: Load;
+      let aHalf: { p50: number; p99: number };
+      let bHalf: { p50: number; p99: number };
       try {
         const probe = await fetch(`${gateway.url}/x/partner/orders`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
         if (probe.headers.get('x-xborder-decision') !== 'allow') throw new Error(`the bench body is not on the allow path: ${probe.status} ${await probe.text()}`);
-        await load(bare, body, token, undefined, 1); // warm-up (JIT, pools)
-        await load(gateway, body, token, undefined, 1);
+        await load(bare, body, token, 1); // warm-up (JIT, pools)
+        await load(gateway, body, token, 1);
         // Alternating rounds: a neighbour's burst on this shared machine then hits both sides,
         // and the best round of each is its capacity (noise only ever takes throughput away).
         for (let round = 0; round < rounds; round++) {
@@ -206,8 +246,8 @@ async function main(): Promise<void> {
           b.push(await load(gateway, body, token));
         }
         half = Math.max(10, Math.floor(best(b).rps / 2));
-        aHalf = await load(bare, body, token, half, halfSeconds);
-        bHalf = await load(gateway, body, token, half, halfSeconds);
+        aHalf = await pacedLoad(bare, body, token, half, halfSeconds);
+        bHalf = await pacedLoad(gateway, body, token, half, halfSeconds);
       } finally {
         await stop(bare);
         await stop(gateway);
@@ -218,7 +258,7 @@ async function main(): Promise<void> {
           `${label.padEnd(6)} bare ${ab.rps.toFixed(0).padStart(6)} req/s (p50 ${ab.p50} ms, p99 ${ab.p99} ms, ${ab.cpuUs.toFixed(0)} µs CPU/req, ${ab.mainUs.toFixed(0)} on the main thread)`,
           `gateway ${bb.rps.toFixed(0).padStart(6)} req/s (p50 ${bb.p50} ms, p99 ${bb.p99} ms, ${bb.cpuUs.toFixed(0)} µs CPU/req, ${bb.mainUs.toFixed(0)} on the main thread)`,
           `ratio b/a ${(bb.rps / ab.rps).toFixed(2)} (rounds ${range(b.map((run, i) => run.rps / a[i]!.rps), 2)})`,
-          `at ${half} req/s: p99 bare ${aHalf.p99} ms, gateway ${bHalf.p99} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
+          `paced at ${half} req/s: p50 bare ${aHalf.p50.toFixed(1)} ms, gateway ${bHalf.p50.toFixed(1)} ms; p99 bare ${aHalf.p99.toFixed(1)} ms, gateway ${bHalf.p99.toFixed(1)} ms, added ${(bHalf.p99 - aHalf.p99).toFixed(1)} ms`,
         ].join(' | '),
       );
     }
