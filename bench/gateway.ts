@@ -9,8 +9,9 @@
  * and the p99 latency b adds over a at half of b's saturating load.
  * Both servers under test run at once, each in its own process; autocannon and the upstream share
  * this one. Half load is paced: one request every 2/capacity seconds, each one's latency counted
- * from when it was due (autocannon's rate limit sends each second's quota at once at the start of
- * the second, which is a burst at full load and measured its queue, not half load). Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
+ * from when it was due. (autocannon's rate limit sends each second's quota at once, from
+ * connections that each wait for their previous answer: a stall of the server then delayed the
+ * next requests instead of showing in their latency.) Saturation is measured in XB_BENCH_ROUNDS alternating rounds (default 2) and the best
  * round of each side counts. Every request repeats the same body, so after the first one its
  * people are already counted: this is the steady state of a sender's recurring customers.
  *
