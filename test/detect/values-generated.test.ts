@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findValues, mayHoldValues } from '../../src/detect/values.ts';
 import type { ValueHit } from '../../src/detect/types.ts';
+import { sensitiveCategories } from '../../src/domain.ts';
 
 const at = new Date('2026-06-01T04:00:00Z');
 const runs = { numRuns: 300 };
@@ -272,4 +273,52 @@ describe('adversarial inputs stay linear', () => {
       expect(performance.now() - started).toBeLessThan(5000);
     });
   }
+});
+
+/**
+ * Digits alone under a field that names no type are passed over unless they may be a value
+ * (digitsMayBeValue, the first test of each check the value scan makes). That shortcut must never
+ * drop what the value scan itself finds: generated digit strings that start like every kind of
+ * number it knows, as a CSV cell and as a JSON number and string, give the types the value scan
+ * gives the same digits on their own.
+ */
+describe('digits alone under a field naming no type', () => {
+  const starts = fc.oneof(
+    digits(2),
+    fc.constantFrom(...provinces, '62', '81', '4', '51', '55', '2221', '2720', '34', '37', '3528', '3589', '6011', '644', '65', '36', '300', '9558', '601382'),
+    fc.constantFrom('86', '0086', '00852', '00853', '13', '15', '18', '91', '92', '11', '12', '51', '52', '20'),
+  );
+  const numbers = fc
+    .tuple(starts, fc.integer({ min: 11, max: 19 }), fc.constantFrom('random', 'luhn', 'id'))
+    .chain(([start, length, ending]) =>
+      digits(Math.max(0, length - start.length)).map((rest) => {
+        const body = (start + rest).slice(0, length);
+        if (ending === 'luhn') return body.slice(0, -1) + luhnDigit(body.slice(0, -1));
+        if (ending === 'id' && length === 18) return body.slice(0, 17) + idCheck(body.slice(0, 17));
+        return body;
+      }),
+    );
+  const typesOf = (hits: { type: string }[]) => [...new Set(hits.map((hit) => hit.type))].sort();
+
+  it('are found exactly as the value scan finds them, in CSV and JSON', async () => {
+    const { scan } = await import('../../src/detect/index.ts');
+    await fc.assert(
+      fc.asyncProperty(numbers, async (number) => {
+        const expected = typesOf(find(number));
+        const bodies: [string, string][] = [
+          [`ref\n${number}\n`, 'text/csv'],
+          [`{"ref":"${number}"}`, 'application/json'],
+        ];
+        // An ID's check character X makes it no JSON number.
+        if (/^\d+$/.test(number)) bodies.push([`{"ref":${number}}`, 'application/json']);
+        for (const [body, contentType] of bodies) {
+          const result = await scan(Buffer.from(body), { contentType, at });
+          // A card also counts as a financial account: the categories are not the value scan's.
+          const values = result.findings.filter((finding) => !(sensitiveCategories as readonly string[]).includes(finding.type));
+          expect(typesOf(values), `${number} in ${contentType}`).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
