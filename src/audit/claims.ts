@@ -127,8 +127,11 @@ async function claim(tx: SqlConn, input: ReserveSubjectsInput, claims: Map<strin
   return { inserted, holders };
 }
 
-/** Inside a batch after `lockCounters`: claims the transfer's people, counts who is new, reserves them. */
-export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: ReserveSubjectsInput, settled: SettledClaims): Promise<ReserveSubjectsResult> {
+/**
+ * Inside a batch after `lockCounters`: claims the transfer's people, counts who is new, reserves
+ * them under `node`, the node deciding the transfer (which finishes it if it stops first).
+ */
+export async function reserveIn(tx: SqlConn, totals: BatchTotals, node: string, input: ReserveSubjectsInput, settled: SettledClaims): Promise<ReserveSubjectsResult> {
   const { enterprise, year, decisionId } = input;
   const people = normaliseSubjects(input.subjects);
   const claims = new Map<string, [SubjectClass, string]>();
@@ -181,10 +184,10 @@ export async function reserveIn(tx: SqlConn, totals: BatchTotals, input: Reserve
     );
   }
   await tx.run(
-    `INSERT INTO subject_reservations (decision_id, enterprise, year, new_non_sensitive, new_sensitive, tally) VALUES (?, ?, ?, ?, ?, 'reserved')
+    `INSERT INTO subject_reservations (decision_id, enterprise, year, new_non_sensitive, new_sensitive, tally, node) VALUES (?, ?, ?, ?, ?, 'reserved', ?)
      ON CONFLICT (decision_id) DO UPDATE SET new_non_sensitive = subject_reservations.new_non_sensitive + excluded.new_non_sensitive,
        new_sensitive = subject_reservations.new_sensitive + excluded.new_sensitive`,
-    [decisionId, enterprise, year, fresh.nonSensitive, fresh.sensitive],
+    [decisionId, enterprise, year, fresh.nonSensitive, fresh.sensitive, node],
   );
   totals.add(enterprise, year, 'reserved', fresh);
   const now = await totals.read(enterprise, year);

@@ -2,7 +2,7 @@
  * The audit concern's whole public face: the tamper-evident log (records, Merkle tree, signed
  * checkpoints, proofs), the subject counters, and the offline checks a regulator runs.
  */
-export { openStore } from './store.ts';
+export { openStore, outcomeUnknown } from './store.ts';
 export type {
   AppendResult,
   AuditQuery,
@@ -13,6 +13,7 @@ export type {
   InclusionProof,
   OpenStoreOptions,
   PersonIdentifiers,
+  RecoveredTransfers,
   ReservePeopleInput,
   ReserveSubjectsInput,
   ReserveSubjectsResult,

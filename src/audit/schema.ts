@@ -55,6 +55,17 @@ export const migrations: readonly Migration[] = [
       'CREATE INDEX subject_waits_claim ON subject_waits (enterprise, year, cls, hash)',
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // The node that reserved: on start a node finishes the reservations it left open when it
+      // stopped mid-transfer (store.ts, recoverUnfinished). Rows from before stay NULL, untouched.
+      'ALTER TABLE subject_reservations ADD COLUMN node TEXT',
+      // Partial: a reservation leaves the index when it is settled, so it stays as small as the
+      // transfers in flight and costs the hot path next to nothing.
+      "CREATE INDEX subject_reservations_open ON subject_reservations (node) WHERE tally = 'reserved'",
+    ],
+  },
 ];
 
 export async function migrate(driver: SqlDriver): Promise<number> {

@@ -17,7 +17,7 @@ import { newDecisionId, type AuditRecordInput, type DecisionRecord, type StoredR
 import { migrate } from './schema.ts';
 import { openPostgres, openSqlite, type SqlConn, type SqlDriver } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
-import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
+import type { AppendResult, AuditStore, CounterImport, OpenStoreOptions, RecoveredTransfers, ReservePeopleInput, ReserveSubjectsInput, ReserveSubjectsResult, Tally } from './types.ts';
 import { GroupCommit, insertCheckpoint, loadTreeState, type CheckpointMark, type Writer, type WriterOp } from './writer.ts';
 import { startWriterThread } from './writer-client.ts';
 
@@ -72,6 +72,7 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new XborderError('XB_ERR_CONFIG_INVALID', 'xborder: checkpointEvery must be a positive integer');
   const driver = await openDriver({ ...options, dataDir });
   let nodeLock: NodeLock | null = null;
+  let store: Store | null = null;
   try {
     if (options.subjectKey) await checkSubjectKey(driver, options.subjectKey.fingerprint);
     if (driver.dialect === 'postgres' && !readOnly) {
@@ -89,7 +90,6 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
         ]),
       );
     }
-    let store: Store | null = null;
     const onCommitted = (_head: CheckpointMark, marks: CheckpointMark[]) => store?.signMarks(marks);
     let writer: Writer;
     const subjectKey = options.subjectKey ?? null;
@@ -99,18 +99,28 @@ export async function openStore(options: OpenStoreOptions): Promise<AuditStore> 
       writer = await startWriterThread({ file: sqliteFile(options, dataDir), nodeId, checkpointEvery, subjectSecret: subjectKey?.secret ?? null }, onCommitted);
     } else writer = new GroupCommit(driver, nodeId, await loadTreeState(driver.reader, nodeId), checkpointEvery, onCommitted, subjectKey);
     store = new Store(driver, writer, nodeId, key, { checkpointIntervalMs, clock, releaseNode: () => nodeLock?.release() });
+    if (!readOnly) await store.recoverUnfinished();
     return store;
   } catch (error) {
+    // Once the store exists, closing it stops its writer and releases the node and the driver.
+    if (store) {
+      await store.close();
+      throw error;
+    }
     nodeLock?.release();
     await driver.close();
     throw error;
   }
 }
 
+/** The outcome record's `error` of a transfer the node stopped in the middle of (recoverUnfinished). */
+export const outcomeUnknown = 'OUTCOME_UNKNOWN_NODE_STOPPED';
+
 const recentDecisions = (): LRUCache<string, { enterprise: string; zone: DecisionRecord['zone']; destination: string }> => new LRUCache({ max: 50_000 });
 
 class Store implements AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly recovered: RecoveredTransfers = { settled: 0, released: 0 };
   private readonly subtrees: SubtreeHashes;
   private readonly decisions = recentDecisions();
   private lastCheckpointSize = -1;
@@ -169,6 +179,35 @@ class Store implements AuditStore {
     const [appended] = await this.writer.submit([{ op: 'record', input: await this.completed(input) }]);
     this.remember(input);
     return appended as AppendResult;
+  }
+
+  /**
+   * Finishes the transfers this node left open when it stopped (killed, or its store failing
+   * between a decision and its outcome), whose people would otherwise stay `reserved` for good:
+   * counted, and holding up every transfer that meets them (claims.ts). None of this node's
+   * transfers is in flight now: the node lock is held. Nothing is forwarded before its decision
+   * record is on disk, so a reservation without one, or with an enforced deny, was never sent:
+   * released. One decided to go may have left: its people count (CLARIFICATIONS 7 counts a
+   * transfer whose first byte left; counting is the safe side of the thresholds), and its
+   * outcome record says the outcome is unknown. Oldest first, as waiting transfers were queued.
+   */
+  async recoverUnfinished(): Promise<void> {
+    const open = await this.driver.reader.all<{ decision_id: string }>(
+      "SELECT decision_id FROM subject_reservations WHERE node = ? AND tally = 'reserved' ORDER BY decision_id",
+      [this.nodeId],
+    );
+    for (const { decision_id: decisionId } of open) {
+      const record = await this.getRecord(decisionId);
+      if (record?.kind !== 'decision' || (record.decision === 'deny' && record.enforced)) {
+        await this.releaseSubjects(decisionId);
+        this.recovered.released += 1;
+        continue;
+      }
+      await this.finishTransfer(decisionId, record.tally ?? 'regulated', {
+        kind: 'outcome', decisionId, at: this.settings.clock(), status: null, error: outcomeUnknown, latencyMs: 0, bytesReturned: 0,
+      });
+      this.recovered.settled += 1;
+    }
   }
 
   async reserveSubjects(input: ReserveSubjectsInput) {

@@ -124,9 +124,19 @@ export interface InclusionProof {
   record: StoredRecord;
 }
 
+/** Transfers this node had not finished when it last stopped, finished as the store opened. */
+export interface RecoveredTransfers {
+  /** Decided to go and maybe sent: their people counted, an outcome record saying the outcome is unknown. */
+  settled: number;
+  /** Never sent (no decision record, or a deny): their people released. */
+  released: number;
+}
+
 export interface AuditStore {
   readonly nodeId: string;
   readonly dialect: 'sqlite' | 'postgres';
+  /** What opening the store found unfinished (store.ts, recoverUnfinished); zeros when read-only. */
+  readonly recovered: RecoveredTransfers;
   append(record: AuditRecordInput): Promise<AppendResult>;
   reserveSubjects(input: ReserveSubjectsInput): Promise<ReserveSubjectsResult>;
   /**

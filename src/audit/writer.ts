@@ -176,10 +176,10 @@ function lockBatch(tx: SqlConn, dialect: SqlDriver['dialect'], batch: Item[]): P
 /** What a batch holds: every op as `prepared` left it (people hashed, records encoded). */
 type BatchOp = Exclude<WriterOp, { op: 'reserve-people' | 'record' }>;
 
-async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, op: Exclude<BatchOp, { op: 'append' }>): Promise<unknown> {
+async function runOp(tx: SqlConn, totals: BatchTotals, settled: SettledClaims, node: string, op: Exclude<BatchOp, { op: 'append' }>): Promise<unknown> {
   switch (op.op) {
     case 'reserve':
-      return reserveIn(tx, totals, op.input, settled);
+      return reserveIn(tx, totals, node, op.input, settled);
     case 'settle':
       return settleIn(tx, totals, op.decisionId, op.tally, settled);
     case 'release':
@@ -324,7 +324,7 @@ export class GroupCommit implements Writer {
             if (op.op !== 'append') {
               // Rows gathered so far go in first, so every op sees the writes before it.
               await flushRows(tx);
-              results[i]![j] = await runOp(tx, totals, this.settled, op);
+              results[i]![j] = await runOp(tx, totals, this.settled, this.nodeId, op);
               continue;
             }
             const { record } = op;

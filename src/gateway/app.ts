@@ -83,6 +83,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       clock,
       subjectKey,
     }));
+  const { settled, released } = store.recovered;
+  if (settled + released > 0) {
+    logger.warn(
+      { settled, released },
+      'finished the transfers this node left open when it last stopped: people of those that may have been sent are counted, with an outcome record saying the outcome is unknown; the others were released',
+    );
+  }
   const devKey = trustsDevIssuer(settings) ? await loadDevIssuerKey(settings.dataDir) : null;
   const { issuer, jwksFile, jwksUrl } = settings.token;
   const authenticate = await createAuthenticator({
