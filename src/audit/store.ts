@@ -189,25 +189,28 @@ class Store implements AuditStore {
    * record is on disk, so a reservation without one, or with an enforced deny, was never sent:
    * released. One decided to go may have left: its people count (CLARIFICATIONS 7 counts a
    * transfer whose first byte left; counting is the safe side of the thresholds), and its
-   * outcome record says the outcome is unknown. Oldest first, as waiting transfers were queued.
+   * outcome record says the outcome is unknown. All are submitted at once, oldest first, so
+   * group commit takes them in a few transactions, in the order waiting transfers were queued.
    */
   async recoverUnfinished(): Promise<void> {
     const open = await this.driver.reader.all<{ decision_id: string }>(
       "SELECT decision_id FROM subject_reservations WHERE node = ? AND tally = 'reserved' ORDER BY decision_id",
       [this.nodeId],
     );
-    for (const { decision_id: decisionId } of open) {
-      const record = await this.getRecord(decisionId);
+    const records = await Promise.all(open.map(({ decision_id: decisionId }) => this.getRecord(decisionId)));
+    const at = this.settings.clock();
+    const endings = open.map(({ decision_id: decisionId }, i) => {
+      const record = records[i];
       if (record?.kind !== 'decision' || (record.decision === 'deny' && record.enforced)) {
-        await this.releaseSubjects(decisionId);
         this.recovered.released += 1;
-        continue;
+        return this.writer.submit([{ op: 'release', decisionId }]);
       }
-      await this.finishTransfer(decisionId, record.tally ?? 'regulated', {
-        kind: 'outcome', decisionId, at: this.settings.clock(), status: null, error: outcomeUnknown, latencyMs: 0, bytesReturned: 0,
-      });
       this.recovered.settled += 1;
-    }
+      const { enterprise, zone, destination } = record;
+      const outcome: AuditRecordInput = { kind: 'outcome', decisionId, at, status: null, error: outcomeUnknown, latencyMs: 0, bytesReturned: 0, enterprise, zone, destination };
+      return this.writer.submit([{ op: 'settle', decisionId, tally: record.tally ?? 'regulated' }, { op: 'record', input: outcome }]);
+    });
+    await Promise.all(endings);
   }
 
   async reserveSubjects(input: ReserveSubjectsInput) {
