@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/audit/index.ts';
+import { shanghaiYear } from '../../src/domain.ts';
 import { main } from '../../src/cli.ts';
 import { enterprises, send, startUpstream, writePolicy, type Upstream } from './helpers.ts';
 
@@ -27,22 +28,48 @@ function cliIo(env: NodeJS.ProcessEnv) {
   return { io: { stdout: (text: string) => void (out += text), stderr: (text: string) => void (err += text), stdin: process.stdin, env, cwd: dir }, out: () => out, err: () => err };
 }
 
+/** `xborder serve` as a child process, once it listens. */
+async function serve(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? -9 : null))));
+  return { child, url, output: () => stdout, exited };
+}
+
+/** An upstream that answers each request after `ms`; `received` resolves once a request has arrived whole. */
+async function delayedUpstream(ms: number) {
+  const { createServer } = await import('node:http');
+  let arrived = () => {};
+  const received = new Promise<void>((resolve) => (arrived = resolve));
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrived();
+      setTimeout(() => res.end('{"late":true}'), ms).unref();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received, close: () => {
+      server.closeAllConnections();
+      server.close();
+    } };
+}
+
 describe('xborder serve as a process', () => {
   it('mints a token with `xborder token`, serves, logs one redacted line per transfer, and on SIGTERM finishes the transfer in flight and exits 0', { timeout: 60_000 }, async () => {
-    const slow = await startUpstream();
-    const policyDir = await writePolicy(dir, slow.origin, upstream.origin);
-    // The slow upstream answers after 700 ms, so SIGTERM lands while the transfer is in flight.
-    const { createServer } = await import('node:http');
-    const delayed = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => setTimeout(() => res.end('{"late":true}'), 700));
-    });
-    await new Promise<void>((resolve) => delayed.listen(0, '127.0.0.1', resolve));
-    await slow.close();
-    const port = (delayed.address() as { port: number }).port;
-    const { writeFile, readFile } = await import('node:fs/promises');
-    const destinations = join(policyDir, 'policies', 'destinations.yaml');
-    await writeFile(destinations, (await readFile(destinations, 'utf8')).replaceAll(slow.origin, `http://127.0.0.1:${port}`));
+    // The upstream answers after 700 ms, so SIGTERM lands while the transfer is in flight.
+    const delayed = await delayedUpstream(700);
+    const policyDir = await writePolicy(dir, delayed.origin, upstream.origin);
 
     const env = { ...process.env, XBORDER_PORT: '0', XBORDER_HOST: '127.0.0.1', XBORDER_DATA_DIR: join(dir, 'data'), XBORDER_POLICIES: policyDir, XBORDER_NODE_ID: 'proc-1', XB_TEST_PARTNER_TOKEN: 'secret-xyz' };
     const minted = cliIo(env);
@@ -51,19 +78,7 @@ describe('xborder serve as a process', () => {
     expect(token.split('.')).toHaveLength(3);
     expect(await main(['token', '--role', 'regulator', '--sub', 'x'], cliIo(env).io)).toBe(2);
 
-    const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, url, output, exited } = await serve(env);
 
     const inFlight = send(url, {
       path: '/x/partner/slow',
@@ -84,6 +99,7 @@ describe('xborder serve as a process', () => {
     await store.close();
     expect(records.map((record) => record.kind).sort()).toEqual(['decision', 'outcome']);
 
+    const stdout = output();
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     const transfer = lines.filter((line) => line.msg === 'transfer');
     expect(transfer).toHaveLength(1);
@@ -92,5 +108,50 @@ describe('xborder serve as a process', () => {
     expect(stdout).not.toContain('11010519491231002X');
     expect(stdout).not.toContain(token);
     expect(stdout).not.toContain('secret-xyz');
+  });
+
+  it('finishes on restart a transfer it was killed in the middle of: counted, with an outcome record saying the outcome is unknown', { timeout: 60_000 }, async () => {
+    const here = await mkdtemp(join(tmpdir(), 'xborder-proc-kill-'));
+    // The upstream holds the transfer open long past the kill: it was sent, its answer never came.
+    const held = await delayedUpstream(60_000);
+    try {
+      const policyDir = await writePolicy(here, held.origin, upstream.origin);
+      const dataDir = join(here, 'data');
+      const env = { ...process.env, XBORDER_PORT: '0', XBORDER_HOST: '127.0.0.1', XBORDER_DATA_DIR: dataDir, XBORDER_POLICIES: policyDir, XBORDER_NODE_ID: 'proc-2', XB_TEST_PARTNER_TOKEN: 'secret-xyz' };
+      const minted = cliIo(env);
+      expect(await main(['token', '--role', 'enterprise', '--sub', enterprises.pingtan, '--ttl', '10m'], minted.io)).toBe(0);
+      const first = await serve(env);
+      const lost = send(first.url, {
+        path: '/x/partner/held',
+        headers: { authorization: `Bearer ${minted.out().trim()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ travellers: [{ name: '赵六', idNo: '11010519491231002X' }] }),
+      }).catch((error: unknown) => error);
+      await held.received;
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toBe(-9);
+      expect(await lost).toBeInstanceOf(Error);
+
+      const second = await serve(env);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      const lines = second.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(expect.objectContaining({ level: 40, settled: 1, released: 0 }));
+
+      const store = await openStore({ nodeId: 'proc-2', dataDir, readOnly: true });
+      try {
+        const { records } = await store.query({ enterprise: enterprises.pingtan }, { limit: 10 });
+        expect(records.map((record) => record.kind)).toEqual(['decision', 'outcome']);
+        expect(records[1]).toMatchObject({ decisionId: records[0]!.decisionId, status: null, error: 'OUTCOME_UNKNOWN_NODE_STOPPED' });
+        const year = shanghaiYear(new Date(records[0]!.at));
+        const counted = await store.counters(enterprises.pingtan, year);
+        expect(counted.total.nonSensitive).toBe(1);
+        expect(counted.byTally.nonSensitive.reserved).toBe(0);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      held.close();
+      await rm(here, { recursive: true, force: true });
+    }
   });
 });
