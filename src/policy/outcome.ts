@@ -41,8 +41,10 @@ function maskingPlan(input: DecisionInput, ctx: MatchContext): MaskingPlan | nul
   if (!settings) return null;
   const removed = new Set<DataType>([...settings.redact, ...settings.drop]);
   const personal = input.scan.findings.filter((f) => f.grade === 'pi' || f.grade === 'sensitive-pi' || f.sensitive).map((f) => f.type);
-  // Minors' records are dropped whole, or the transfer needs a filing (CLARIFICATIONS 12).
-  if (ctx.types.has('minor') && !settings.dropMinorRecords && !removed.has('minor')) return null;
+  // Minors' records are dropped whole, or the transfer needs a filing (CLARIFICATIONS 12): a child's
+  // information is sensitive in itself (PIPL Art. 28) and needs a guardian's consent (Art. 31), so
+  // redacting or dropping only the fields that mark the record as a minor's does not take it out.
+  if (ctx.types.has('minor') && !settings.dropMinorRecords) return null;
   const left = personal.filter((t) => !removed.has(t) && !(t === 'minor' && settings.dropMinorRecords));
   if (left.length > 0) return null;
   return {

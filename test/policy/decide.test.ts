@@ -150,6 +150,21 @@ describe('decide: masking, report-only, uninspectable', () => {
     expect(d).toMatchObject({ decision: 'mask', mechanism: 'exempt', masking: { dropMinorRecords: true } });
     expect(d.masking?.redact).toEqual(expect.arrayContaining(['person_name', 'cn_resident_id']));
   });
+  it('does not mask a minor’s record by redacting or dropping its fields: it is dropped whole or needs a filing (CLARIFICATIONS 12, PIPL Arts. 28, 31)', () => {
+    const zone = policy.zones.get('xiamen')?.masking;
+    if (!zone) throw new Error('xiamen has no masking default');
+    for (const masking of [
+      { redact: zone.redact, drop: [...zone.drop, 'minor' as const], dropMinorRecords: false },
+      { redact: [...zone.redact, 'minor' as const], drop: zone.drop, dropMinorRecords: false },
+    ]) {
+      const enterprises = new Map(policy.enterprises);
+      const games = enterprises.get(ids.games);
+      if (!games) throw new Error('no games enterprise');
+      enterprises.set(ids.games, { ...games, masking });
+      const d = run({ enterprise: ids.games, destination: 'jp-game-publisher', scan: scanOf(players) }, { ...policy, enterprises });
+      expect(d).toMatchObject({ decision: 'deny', mechanism: 'contract-or-certification', masking: null });
+    }
+  });
   it('does not mask when the enterprise overrides masking off', () => {
     const d = run({ enterprise: ids.dataCentre, destination: 'jp-game-publisher', scan: scanOf(players) });
     expect(d.decision).toBe('deny');
