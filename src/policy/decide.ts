@@ -51,6 +51,11 @@ export function decide(input: DecisionInput): Decision {
   };
 
   const ctx = transferFacts(input, after);
+  if (ctx.cumulative.nonSensitive !== after.nonSensitive || ctx.cumulative.sensitive !== after.sensitive) {
+    warnings.push(
+      `this year's totals (${after.nonSensitive}, sensitive ${after.sensitive}) are below this transfer's own subjects; the thresholds use ${ctx.cumulative.nonSensitive} (sensitive ${ctx.cumulative.sensitive})`,
+    );
+  }
   const uninspectable = scan.unscanned !== null || scan.parseError !== null || ctx.types.has('unscanned_binary');
   if (uninspectable && policy.settings.denyUninspectable) {
     const why = scan.unscanned ? `unscanned (${scan.unscanned.reason})` : `unparseable as ${scan.contentType}`;
@@ -196,8 +201,8 @@ export function decide(input: DecisionInput): Decision {
     mechanism,
     step: 'threshold',
     triggers: triggers(deciding),
-    zh: `本年度累计出境个人信息 ${after.nonSensitive} 人（含敏感个人信息 ${after.sensitive} 人，含本次）`,
-    en: `Cumulative subjects this year, this transfer included: ${after.nonSensitive} (sensitive: ${after.sensitive})`,
+    zh: `本年度累计出境个人信息 ${ctx.cumulative.nonSensitive} 人（含敏感个人信息 ${ctx.cumulative.sensitive} 人，含本次）`,
+    en: `Cumulative subjects this year, this transfer included: ${ctx.cumulative.nonSensitive} (sensitive: ${ctx.cumulative.sensitive})`,
     tally: 'regulated',
   });
 }

@@ -38,8 +38,22 @@ export function transferFacts(input: DecisionInput, after: Record<SubjectClass, 
     dataset: input.dataset,
     personalInformation,
     carries: { nonSensitive: personalInformation, sensitive },
-    cumulative: after,
+    cumulative: includingThisTransfer(scan, sensitive, after),
     records: scan.records,
+  };
+}
+
+/**
+ * The year's totals "this transfer included" (Arts. 5(4), 7(2), 8) are never below this
+ * transfer's own people, whatever the totals handed in say: with countExemptSubjects off, people
+ * first sent under an exemption are neither `new` nor in `before`, and a transfer carrying sensitive
+ * PI would otherwise compare 0 with Art. 8, which has no floor (one sensitive subject needs a
+ * contract or certification).
+ */
+export function includingThisTransfer(scan: ScanResult, carriesSensitive: boolean, after: Record<SubjectClass, number>): Record<SubjectClass, number> {
+  return {
+    nonSensitive: Math.max(after.nonSensitive, scan.subjects),
+    sensitive: Math.max(after.sensitive, carriesSensitive ? Math.max(1, scan.sensitiveSubjects) : 0),
   };
 }
 

@@ -104,6 +104,21 @@ describe('decide: thresholds per class (Arts. 5(4), 7(2), 8; CLARIFICATIONS 4)',
     expect(d.mechanism).toBe('exempt');
   });
 
+  it('counts this transfer’s own people even when the totals it is given do not (Art. 8: sensitive PI has no floor)', () => {
+    // With countExemptSubjects off the gateway takes exempt transfers' people out of `before`, and a
+    // person already claimed by one is not `new`: the same patients sent again under no exemption
+    // arrive with 0 + 0 although this transfer provides their sensitive PI abroad.
+    const scan = scanOf(patient, { subjects: 150_000, sensitive: 150_000 });
+    const input = inputOf(policy, { enterprise: ids.plain, destination: 'test-recipient-a', scan });
+    const zero = { before: 0, new: 0 };
+    const d = decide({ ...input, counts: { nonSensitive: zero, sensitive: zero } });
+    expect(d).toMatchObject({ decision: 'deny', mechanism: 'security-assessment', tally: 'regulated' });
+    expect(ruleIds(d)).toContain('national.art7-2.sensitive-10k');
+    const one = decide({ ...inputOf(policy, { enterprise: ids.plain, destination: 'test-recipient-a', scan: scanOf(patient) }), counts: { nonSensitive: zero, sensitive: zero } });
+    expect(one).toMatchObject({ decision: 'deny', mechanism: 'contract-or-certification' });
+    expect(ruleIds(one)).toContain('national.art8.sensitive-under-10k');
+  });
+
   it('reports counters before and after (after = before + new)', () => {
     const scan = scanOf(patient, { subjects: 3, sensitive: 2 });
     const d = run({ enterprise: ids.plain, destination: 'test-recipient-a', scan, prior: { general: 10, sensitive: 4 } });
