@@ -4,7 +4,7 @@
  * database (`audit verify`) or by an export file (`audit verify --export`), same checks.
  */
 import { verifyCheckpoint, type PublicKeyEntry, type SignedCheckpoint } from './checkpoint.ts';
-import { consistencyRanges, Frontier, fromHex, nodeHash, recordLeafHash, rootOf, splitPoint, toHex, verifyConsistency, type Hash } from './merkle.ts';
+import { consistencyRanges, Frontier, fromHex, nodeHash, recordLeafHash, splitPoint, toHex, verifyConsistency, type Hash } from './merkle.ts';
 import { storedRecordSchema, type StoredRecord } from './records.ts';
 import { zoneKey } from './writer.ts';
 
@@ -48,13 +48,42 @@ class Failed extends Error {
   }
 }
 
+// 32,768 leaves (1 MiB) a chunk: the log grows without copying what it holds already.
+const chunkBits = 15;
+const chunkLeaves = 1 << chunkBits;
+
+/**
+ * The recomputed leaf hashes, 32 bytes each, packed in chunks: held as one Buffer a leaf they
+ * took about 450 bytes of memory each, so a log of ten million records needed 4.5 GB to verify.
+ */
+class PackedLeaves {
+  private readonly chunks: Buffer[] = [];
+  size = 0;
+
+  push(hash: Hash): void {
+    const offset = (this.size & (chunkLeaves - 1)) * 32;
+    if (offset === 0) this.chunks.push(Buffer.allocUnsafe(chunkLeaves * 32));
+    hash.copy(this.chunks[this.chunks.length - 1]!, offset);
+    this.size += 1;
+  }
+
+  at(index: number): Hash {
+    const offset = (index & (chunkLeaves - 1)) * 32;
+    return this.chunks[index >>> chunkBits]!.subarray(offset, offset + 32);
+  }
+}
+
 /** Subtree hashes over the recomputed leaves, caching aligned subtrees for repeated proofs. */
 class LeafRanges {
   private readonly cache = new Map<string, Hash>();
-  constructor(private readonly leaves: Hash[]) {}
+  constructor(private readonly leaves: PackedLeaves) {}
   range(start: number, end: number): Hash {
     const n = end - start;
-    if (n <= 256) return rootOf(this.leaves.slice(start, end));
+    if (n <= 256) {
+      const tree = new Frontier();
+      for (let i = start; i < end; i++) tree.push(this.leaves.at(i));
+      return tree.root();
+    }
     const key = `${start}:${n}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
@@ -81,7 +110,7 @@ export async function verifyNode(
     const check = await verifyCheckpoint(checkpoint, keys);
     if (!check.ok) throw new Failed({ node, checkpointSize: checkpoint.size, message: `checkpoint of size ${checkpoint.size} (${checkpoint.time}): ${check.reason}` });
   }
-  const leaves: Hash[] = [];
+  const leaves = new PackedLeaves();
   const frontier = new Frontier();
   const zoneSeq = new Map<string, number>();
   let next = 0;
@@ -143,15 +172,15 @@ export async function verifyNode(
   for (const kept of trusted) {
     const check = await verifyCheckpoint(kept, keys);
     if (!check.ok) throw new Failed({ node, checkpointSize: kept.size, message: `trusted checkpoint of size ${kept.size}: ${check.reason}` });
-    if (kept.size > leaves.length) {
-      throw new Failed({ node, checkpointSize: kept.size, leafIndex: leaves.length, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${leaves.length}` });
+    if (kept.size > leaves.size) {
+      throw new Failed({ node, checkpointSize: kept.size, leafIndex: leaves.size, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${leaves.size}` });
     }
     if (toHex(ranges.range(0, kept.size)) !== kept.root) {
       throw new Failed({ node, checkpointSize: kept.size, message: `the log was rewritten: its first ${kept.size} records do not match the trusted checkpoint (${kept.time})` });
     }
   }
   const latest = ordered[ordered.length - 1]?.size ?? 0;
-  return { node, records: leaves.length, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: leaves.length - latest };
+  return { node, records: leaves.size, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: leaves.size - latest };
 }
 
 export interface VerifySource {

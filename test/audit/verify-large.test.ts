@@ -1,0 +1,63 @@
+/**
+ * `verifyLog` on a log longer than one chunk of the verifier's packed leaf hashes (32,768):
+ * checkpoints on both sides of the chunk boundary and across it must check out, and a rewritten
+ * checkpoint across it must not. The records are generated, so the log is long but quick to build.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSegments, storedRecordJson } from '../../src/audit/canonical-record.ts';
+import { loadSigningKey, signCheckpoint, type PublicKeyEntry, type SignedCheckpoint, type SigningKey } from '../../src/audit/checkpoint.ts';
+import { Frontier, textLeafHash } from '../../src/audit/merkle.ts';
+import { auditRecordSchema } from '../../src/audit/records.ts';
+import { verifyLog, type LeafRow } from '../../src/audit/verify.ts';
+import { decisionRecord } from './helpers.ts';
+
+const records = 40_000;
+const segments = recordSegments(auditRecordSchema.parse(decisionRecord()) as Record<string, unknown>);
+const body = (i: number) => storedRecordJson(segments, { id: `n:${i}`, leafIndex: i, node: 'n', seq: i + 1 });
+
+async function* rows(): AsyncGenerator<LeafRow> {
+  for (let i = 0; i < records; i++) yield { leafIndex: i, body: body(i) };
+}
+
+let dir: string;
+let key: SigningKey;
+let keys: PublicKeyEntry[];
+/** The tree's root at each size, computed here independently of the verifier. */
+const roots = new Map<number, string>();
+const sizes = [1_000, 32_768, 32_769, 33_000, 40_000];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'xb-verify-large-'));
+  key = await loadSigningKey(dir, 'n');
+  keys = [{ kid: key.kid, node: 'n', jwk: key.publicJwk, createdAt: '2026-03-01T00:00:00.000Z' }];
+  const tree = new Frontier();
+  for (let i = 0; i < records; i++) {
+    tree.push(textLeafHash(body(i)));
+    if (sizes.includes(tree.size)) roots.set(tree.size, tree.root().toString('hex'));
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const signed = (size: number, root = roots.get(size)!): Promise<SignedCheckpoint> =>
+  signCheckpoint(key, { origin: 'n', size, root, time: '2026-03-02T00:00:00.000Z' });
+
+describe('verifying a log longer than a chunk of packed leaves', () => {
+  it('checks every checkpoint and the consistency of each with the one before, across the boundary', { timeout: 60_000 }, async () => {
+    const checkpoints = await Promise.all(sizes.map((size) => signed(size)));
+    const trusted = [await signed(32_769), await signed(40_000)];
+    const report = await verifyLog({ nodes: ['n'], rows, checkpoints, keys, trusted });
+    expect(report.failure).toBeNull();
+    expect(report.nodes).toEqual([{ node: 'n', records, checkpoints: sizes.length, consistencyProofs: sizes.length - 1, trusted: 2, unsigned: 0 }]);
+  });
+
+  it('refuses a trusted checkpoint across the boundary that the log does not extend', { timeout: 60_000 }, async () => {
+    // The regulator kept the tree of 33,000 records; the log now holds another first 33,000.
+    const kept = await signed(33_000, roots.get(32_769)!);
+    const report = await verifyLog({ nodes: ['n'], rows, checkpoints: [await signed(40_000)], keys, trusted: [kept] });
+    expect(report.failure).toMatchObject({ node: 'n', checkpointSize: 33_000 });
+    expect(report.failure!.message).toContain('the log was rewritten');
+  });
+});
