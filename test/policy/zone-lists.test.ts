@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, loadCaseFiles, runCase } from '../../src/policy/cases.ts';
-import { loadPolicy, packageRoot, type LoadedPolicy } from '../../src/policy/index.ts';
+import { decide, loadPolicy, packageRoot, type LoadedPolicy } from '../../src/policy/index.ts';
+import { finding, ids, inputOf, scanOf, withListInForce } from './helpers.ts';
 
 let dir: string;
 let policy: LoadedPolicy;
@@ -52,5 +53,16 @@ describe('an in-force copy of the Pingtan list', () => {
     const file = files[0]!;
     const result = await runCase(draft, file, file.cases[0]!);
     expect(result.got).toMatchObject({ decision: 'deny', mechanism: 'contract-or-certification' });
+  });
+});
+
+describe('the Fuzhou example rows, were the list in force', () => {
+  it('treat highly sensitive PI as important data only above 100,000 people (REGULATION.md §2.2, §7 row 28: >100,000)', () => {
+    const fuzhou = withListInForce(draft, 'fuzhou', '2026-01-01');
+    const accounts = scanOf([finding('person_name'), finding('financial_account')]);
+    const at = (sensitive: number) =>
+      decide(inputOf(fuzhou, { enterprise: ids.hkProcessor, destination: 'hk-bank', scan: accounts, prior: { general: sensitive, sensitive } })).rules.map((r) => r.id);
+    expect(at(99_999)).not.toContain('fuzhou.example.finance-highly-sensitive'); // the 100,000th person
+    expect(at(100_000)).toContain('fuzhou.example.finance-highly-sensitive'); // the 100,001st
   });
 });
