@@ -196,7 +196,12 @@ export function decide(input: DecisionInput): Decision {
     warnings.push('no threshold rule of the national rule set matched; the strictest route is required');
   }
   const mechanism: Mechanism = thresholds.length > 0 ? strictest(thresholds.map((r) => r.mechanism)) : 'security-assessment';
-  const deciding = thresholds.filter((r) => r.mechanism === mechanism);
+  // Every threshold that requires a mechanism is a trigger the filing must cover (CLARIFICATIONS 11),
+  // not only the strictest: 10,000 sensitive subjects need an assessment (Art. 7(2)), and the
+  // non-sensitive PI of 100,000 still needs a contract or certification (Art. 8) that an assessment
+  // filed for the sensitive categories alone does not give. An assessment satisfies the lower route
+  // for what it covers (DESIGN.md §3), so one filing covering both still allows.
+  const deciding = thresholds.filter((r) => (mechanism === 'exempt' ? r.mechanism === 'exempt' : r.mechanism !== 'exempt'));
   return finish({
     mechanism,
     step: 'threshold',

@@ -148,6 +148,26 @@ describe('decide: filings (CLARIFICATIONS 11)', () => {
     expect(d.decision).toBe('deny');
     expect(d.reasons.en).toContain('does not cover');
   });
+  it('requires the filing to cover what the lower thresholds require too, not only the strictest (Arts. 7(2), 8)', () => {
+    // 20,000 sensitive subjects need an assessment (Art. 7(2)); the 500,000 subjects' non-sensitive PI
+    // needs at least a contract or certification (Art. 8). An assessment filed for health data only
+    // does not cover the names and mobile numbers.
+    const withAssessment = (covers: string[]): LoadedPolicy => {
+      const enterprises = new Map(policy.enterprises);
+      const plain = enterprises.get(ids.plain);
+      if (!plain) throw new Error('no plain enterprise');
+      const filing = { kind: 'security-assessment' as const, ref: 'T-SA', destinations: ['test-recipient-a'], covers, validFrom: '2026-01-01', validUntil: '2028-12-31' };
+      enterprises.set(ids.plain, { ...plain, filings: [filing] });
+      return { ...policy, enterprises };
+    };
+    const c: Case = { enterprise: ids.plain, destination: 'test-recipient-a', scan: scanOf([...patient, finding('cn_mobile')]), prior: { general: 500_000, sensitive: 20_000 } };
+    const partial = run(c, withAssessment(['health']));
+    expect(partial).toMatchObject({ decision: 'deny', mechanism: 'security-assessment' });
+    expect(partial.reasons.en).toContain('does not cover');
+    expect(ruleIds(partial)).toEqual(expect.arrayContaining(['national.art7-2.sensitive-10k', 'national.art8.non-sensitive-100k']));
+    const whole = run(c, withAssessment(['health', 'person_name', 'cn_mobile']));
+    expect(whole).toMatchObject({ decision: 'allow', mechanism: 'security-assessment', filing: { ref: 'T-SA' } });
+  });
   it('lets a security assessment satisfy contract-or-certification, with the Art. 9 expiry warning', () => {
     // 2026-03-02 → 2026-05-29 is 61 working days (清明 and 劳动节 off, 5月9日 worked); a day later, 60.
     const early = run({ enterprise: ids.assessed, destination: 'test-recipient-a', scan: scanOf(patient), at: '2026-03-02' });
