@@ -1,0 +1,68 @@
+/**
+ * Inspection cannot be bypassed quietly (CLARIFICATIONS 14): whatever reaches the recipient was
+ * read by the scan as the recipient reads it, or it does not leave.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRecord } from '../../src/audit/index.ts';
+import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
+
+let t: TestGateway;
+let token: string;
+
+beforeAll(async () => {
+  t = await startGateway();
+  token = await t.token('enterprise', enterprises.pingtan);
+});
+afterAll(() => t.close());
+
+const people = 'mobile,idNo\n13812345678,11010519491231002X\n';
+
+function post(body: string | Buffer, headers: Record<string, string>, path = '/x/partner/people') {
+  return send(t.url, { path, headers: { authorization: `Bearer ${token}`, ...headers }, body });
+}
+
+async function decisionOf(decisionId: string): Promise<StoredRecord | undefined> {
+  const { records } = await t.gateway.context.store.query({ decisionId, kind: 'decision' }, { limit: 1 });
+  return records[0];
+}
+
+function utf32le(text: string): Buffer {
+  const out = Buffer.alloc(text.length * 4);
+  let at = 0;
+  for (const character of text) at = out.writeUInt32LE(character.codePointAt(0)!, at);
+  return out.subarray(0, at);
+}
+
+describe('a body declared in a charset the scan cannot read as the recipient does', () => {
+  it.each([
+    // ASCII bytes read as UTF-16 become CJK characters to the scan; a recipient that ignores the charset (most CSV readers) reads the digits.
+    ['text/csv; charset=utf-16le', Buffer.from(people)],
+    ['text/plain; charset=UTF-16', Buffer.from(people)],
+    // Node has no UTF-32 or UTF-7 decoder: the scan read these as UTF-8 and saw NULs or base64, a Java or Python recipient reads the digits.
+    ['text/plain; charset=utf-32', utf32le(people)],
+    ['text/plain; charset="utf-7"', Buffer.from('mobile +ADEAMwA4ADEAMgAzADQANQA2ADcAOA-')],
+    // A second charset parameter: the scan reads the first (UTF-16, no digits), a recipient may read the last.
+    ['text/plain; charset=utf-16le; charset=utf-8', Buffer.from(people)],
+  ])('refuses %s with a recorded 415 and forwards nothing', async (contentType, body) => {
+    const before = t.upstream.received.length;
+    const response = await post(body, { 'content-type': contentType });
+    expect(response.status).toBe(415);
+    const problem = response.json<{ code: string; decisionId: string }>();
+    expect(problem.code).toBe('XB_ERR_UNSUPPORTED_ENCODING');
+    expect(await decisionOf(problem.decisionId)).toMatchObject({ kind: 'decision', decision: 'deny', error: 'XB_ERR_UNSUPPORTED_ENCODING' });
+    expect(t.upstream.received.length).toBe(before);
+  });
+
+  it.each(['text/csv; charset=gbk', 'text/csv; charset=GB18030', 'text/csv; charset=iso-8859-1', 'text/csv; charset=utf-8', 'text/csv'])(
+    'still inspects and forwards a body in %s, where ASCII reads as ASCII',
+    async (contentType) => {
+      const before = t.upstream.received.length;
+      const response = await post(Buffer.from(people), { 'content-type': contentType });
+      expect(response.status).toBe(200);
+      const decision = await decisionOf(String(response.headers['x-xborder-decision-id']));
+      const types = decision && 'findings' in decision ? decision.findings.map((finding) => finding.type) : [];
+      expect(types).toEqual(expect.arrayContaining(['cn_mobile', 'cn_resident_id']));
+      expect(t.upstream.received.length).toBe(before + 1);
+    },
+  );
+});
