@@ -16,7 +16,7 @@ import { shanghaiDate, type Mechanism, type SubjectClass } from '../domain.ts';
 import { carriesPersonalInformation, inForce, transferFacts, triggerOf } from './facts.ts';
 import { checkPurpose, purposeArticles } from './purpose.ts';
 import { resolveRequirement, strictest, type Requirement } from './outcome.ts';
-import { matchRules } from './rule-index.ts';
+import { datasetKey, matchRules } from './rule-index.ts';
 import type { Rule } from './schema.ts';
 import type { Decision, DecisionInput } from './types.ts';
 
@@ -97,7 +97,7 @@ export function decide(input: DecisionInput): Decision {
   // Step 2: important data — catalogues in force, rows graded important, data notified to this enterprise (Art. 2).
   const important = matched.filter((r) => r.effect === 'important' || (r.effect === 'row' && r.grade === 'important'));
   const importantTriggers = triggers(important);
-  const notified = enterprise.notifiedImportant.filter((item) => item === input.dataset || ctx.types.has(item as never));
+  const notified = enterprise.notifiedImportant.filter((item) => datasetKey(item) === ctx.dataset || ctx.types.has(item as never));
   if (notified.length > 0) {
     importantTriggers.push({
       rule: { id: 'enterprise.notified-important', legalBasis: `${provisions}第二条；第七条第（一）、（二）项（已告知的重要数据）` },

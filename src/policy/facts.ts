@@ -5,7 +5,7 @@
 import { type DataType, type Grade, type SubjectClass } from '../domain.ts';
 import type { ScanResult } from '../detect/types.ts';
 import type { Trigger } from './filings.ts';
-import { fieldOfPath, type MatchContext } from './rule-index.ts';
+import { datasetKey, fieldOfPath, type MatchContext } from './rule-index.ts';
 import type { Rule } from './schema.ts';
 import type { CompiledRuleSet, DecisionInput } from './types.ts';
 
@@ -35,7 +35,9 @@ export function transferFacts(input: DecisionInput, after: Record<SubjectClass, 
     ciio: enterprise.ciio,
     region: destination.region,
     purpose: input.purpose,
-    dataset: input.dataset,
+    // The gateway takes X-Xborder-Dataset in any letter case: "Core-Data" is the core-data dataset,
+    // not an unknown one that lets core or important data leave as unregulated.
+    dataset: input.dataset === null ? null : datasetKey(input.dataset),
     personalInformation,
     carries: { nonSensitive: personalInformation, sensitive },
     cumulative: includingThisTransfer(scan, sensitive, after),
@@ -70,6 +72,6 @@ export function triggerOf(rule: Rule, scan: ScanResult, ctx: MatchContext): Trig
   if (named.length > 0) scope = named.filter((t) => ctx.types.has(t));
   else if (c.subjects?.sensitive) scope = scan.findings.filter((f) => f.sensitive).map((f) => f.type);
   else scope = scan.findings.filter((f) => f.grade !== 'general').map((f) => f.type);
-  const dataset = c.datasets && ctx.dataset !== null && c.datasets.includes(ctx.dataset) ? ctx.dataset : null;
+  const dataset = c.datasets && ctx.dataset !== null && c.datasets.some((d) => datasetKey(d) === ctx.dataset) ? ctx.dataset : null;
   return { rule: { id: rule.id, legalBasis: rule.legalBasis }, scope: [...new Set(scope)], dataset };
 }

@@ -4,6 +4,7 @@
  */
 import { shanghaiDate, type DataType, type Mechanism } from '../domain.ts';
 import { monthsBefore, workingDaysBetween, type WorkingDayCalendar } from './calendar.ts';
+import { datasetKey } from './rule-index.ts';
 import type { Filing, Rule } from './schema.ts';
 
 /** A rule that required the mechanism, with what it was about in this transfer. */
@@ -25,7 +26,8 @@ function covers(filing: Filing, trigger: Trigger): boolean {
   if (filing.covers === undefined) return true;
   const listed = new Set(filing.covers);
   if (listed.has(trigger.rule.id)) return true;
-  if (trigger.dataset !== null && listed.has(trigger.dataset)) return true;
+  const dataset = trigger.dataset === null ? null : datasetKey(trigger.dataset);
+  if (dataset !== null && filing.covers.some((item) => datasetKey(item) === dataset)) return true;
   return trigger.scope.length > 0 && trigger.scope.every((type) => listed.has(type));
 }
 

@@ -33,9 +33,14 @@ export interface MatchContext {
   records: number;
 }
 
+/** Dataset names compare without letter case, like field names: callers and policy files spell them differently. */
+export function datasetKey(dataset: string): string {
+  return dataset.toLowerCase();
+}
+
 function anchorKeys(rule: Rule): string[] | null {
   const c = rule.conditions;
-  if (c.datasets) return c.datasets.map((d) => `dataset:${d}`);
+  if (c.datasets) return c.datasets.map((d) => `dataset:${datasetKey(d)}`);
   if (c.fields) return c.fields.map((f) => `field:${f.toLowerCase()}`);
   // An enterprise has one industry, so an industry row is only a candidate for that industry's transfers.
   if (c.industries) return c.industries.map((i) => `industry:${i}`);
@@ -86,7 +91,8 @@ export function ruleHolds(rule: Rule, ctx: MatchContext): boolean {
   if (c.ciio !== undefined && c.ciio !== ctx.ciio) return false;
   if (c.regions && !c.regions.includes(ctx.region)) return false;
   if (c.purposes && (ctx.purpose === null || !c.purposes.includes(ctx.purpose))) return false;
-  if (c.datasets && (ctx.dataset === null || !c.datasets.includes(ctx.dataset))) return false;
+  const dataset = ctx.dataset === null ? null : datasetKey(ctx.dataset);
+  if (c.datasets && (dataset === null || !c.datasets.some((d) => datasetKey(d) === dataset))) return false;
   if (c.personalInformation !== undefined && c.personalInformation !== ctx.personalInformation) return false;
   if (c.subjects?.nonSensitive && !(ctx.carries.nonSensitive && inRange(ctx.cumulative.nonSensitive, c.subjects.nonSensitive))) return false;
   if (c.subjects?.sensitive && !(ctx.carries.sensitive && inRange(ctx.cumulative.sensitive, c.subjects.sensitive))) return false;
@@ -101,7 +107,7 @@ export function matchRules(index: RuleIndex, ctx: MatchContext): Rule[] {
     const bucket = index.buckets.get(key);
     if (bucket) for (const ordinal of bucket) candidates.add(ordinal);
   };
-  if (ctx.dataset !== null) visit(`dataset:${ctx.dataset}`);
+  if (ctx.dataset !== null) visit(`dataset:${datasetKey(ctx.dataset)}`);
   for (const field of ctx.fields) visit(`field:${field}`);
   visit(`industry:${ctx.industry}`);
   for (const type of ctx.types) visit(`type:${type}`);

@@ -32,6 +32,17 @@ describe('decide: order of precedence (DESIGN.md §5)', () => {
     expect(ruleIds(d)).toContain('enterprise.notified-important');
   });
 
+  it('matches a declared dataset whatever its letter case: a differently spelt name does not let core or important data out', () => {
+    // The gateway accepts X-Xborder-Dataset in any case; policy files spell datasets in lower case.
+    const core = run({ enterprise: ids.travel, destination: 'tw-travel-agency', scan: scanOf([]), dataset: 'Core-Data' });
+    expect(core).toMatchObject({ decision: 'deny', mechanism: 'prohibited' });
+    const notified = run({ enterprise: ids.shipping, destination: 'sg-marketplace', scan: scanOf([]), dataset: 'PORT-OPERATIONS' });
+    expect(notified).toMatchObject({ decision: 'deny', mechanism: 'security-assessment' });
+    expect(ruleIds(notified)).toContain('enterprise.notified-important');
+    const published = run({ enterprise: ids.iov, destination: 'test-recipient-a', scan: scanOf([]), dataset: 'Vehicle-Exterior-Imagery' });
+    expect(published).toMatchObject({ decision: 'deny', mechanism: 'security-assessment' });
+  });
+
   it('exempts a declared contract-necessity transfer and puts it in the exempt tally (step 3)', () => {
     const d = run({ enterprise: ids.travel, destination: 'tw-travel-agency', scan: scanOf(person), purpose: 'contract-necessity', prior: { general: 5_000_000 } });
     expect(d).toMatchObject({ decision: 'allow', mechanism: 'exempt', tally: 'exempt', purposeCheck: { purpose: 'contract-necessity', accepted: true } });
