@@ -31,6 +31,11 @@ const hopByHop = new Set([
   'http2-settings',
 ]);
 
+// The headers the body was inspected under: the recipient must read the body under them too, so a
+// caller cannot strip them on the way by naming them in `Connection` (the scan honoured a charset,
+// the recipient would have been left to sniff and default to UTF-8).
+const describesBody = new Set(['content-type', 'content-encoding']);
+
 /** Headers for the upstream: hop-by-hop removed, `Authorization` and every `X-Xborder-*` stripped (CLARIFICATIONS 15). */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
@@ -45,7 +50,7 @@ export function upstreamRequestHeaders(
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined) continue;
-    if (hopByHop.has(name) || named.has(name)) continue;
+    if (hopByHop.has(name) || (named.has(name) && !describesBody.has(name))) continue;
     if (name === 'authorization' || name === 'cookie' || name.startsWith('x-xborder-')) continue;
     if (name === 'forwarded' || name.startsWith('x-forwarded-')) continue;
     if (dropContentEncoding && name === 'content-encoding') continue;

@@ -66,3 +66,19 @@ describe('a body declared in a charset the scan cannot read as the recipient doe
     },
   );
 });
+
+describe('the headers a body was inspected under', () => {
+  it('reach the recipient even when the Connection header nominates them', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const before = t.upstream.received.length;
+    const response = await post(gzipSync(Buffer.from('{"greeting":"hello"}')), {
+      'content-type': 'application/json; charset=utf-8',
+      'content-encoding': 'gzip',
+      connection: 'keep-alive, content-type, content-encoding',
+    });
+    expect(response.status).toBe(200);
+    const [hit] = t.upstream.received.slice(before);
+    expect(hit?.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(hit?.headers['content-encoding']).toBe('gzip');
+  });
+});
