@@ -15,7 +15,7 @@ import { readCheckpoints, readKeys, readLeafRows, readNodes } from './sources.ts
 import type { SqlConn } from './sql.ts';
 import { SubtreeHashes } from './subtrees.ts';
 import type { AuditQuery } from './types.ts';
-import { verifyLog, type LeafRow, type NodeReport, type VerifyReport } from './verify.ts';
+import { checkNode, type LeafRow, type NodeReport, type VerifyFailure, type VerifyReport } from './verify.ts';
 import { zoneKey } from './writer.ts';
 
 const hex = z.string().regex(/^[0-9a-f]{64}$/);
@@ -76,102 +76,169 @@ export async function writeExport(reader: SqlConn, filter: AuditQuery, file: str
 }
 
 type ExportLine = z.output<typeof lineSchema>;
+type RecordLine = Extract<ExportLine, { type: 'record' }>;
 
-/** The regulator's offline check: no database, no network. */
-export async function verifyExport(file: string, trusted: SignedCheckpoint[] = []): Promise<VerifyReport & { complete: boolean }> {
-  const keys: PublicKeyEntry[] = [];
-  const checkpoints: SignedCheckpoint[] = [];
-  const consistency: Extract<ExportLine, { type: 'consistency' }>[] = [];
-  const records = new Map<string, Extract<ExportLine, { type: 'record' }>[]>();
-  let complete: boolean | null = null;
+/** Why an export cannot be read on: a line that is not one of ours, or lines out of order. */
+class BadExport extends Error {}
+
+/** The export's lines, parsed and validated one at a time: a file of any size streams through. */
+async function* exportEntries(file: string): AsyncGenerator<ExportLine> {
   let lineNo = 0;
   for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
     lineNo += 1;
     if (text.trim() === '') continue;
-    const parsed = lineSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) return { ok: false, complete: false, nodes: [], failure: { node: '-', message: `export line ${lineNo} is not valid: ${parsed.error.issues[0]?.message}` } };
-    const entry = parsed.data;
-    if (entry.type === 'header') complete = entry.complete;
-    else if (entry.type === 'key') keys.push({ kid: entry.kid, node: entry.node, jwk: entry.jwk, createdAt: entry.createdAt });
-    else if (entry.type === 'checkpoint') checkpoints.push({ origin: entry.origin, size: entry.size, root: entry.root, time: entry.time, kid: entry.kid, jws: entry.jws });
-    else if (entry.type === 'consistency') consistency.push(entry);
-    else {
-      const node = (entry.record as { node?: unknown }).node;
-      const list = records.get(String(node)) ?? [];
-      list.push(entry);
-      records.set(String(node), list);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new BadExport(`export line ${lineNo} is not JSON`);
     }
+    const parsed = lineSchema.safeParse(json);
+    if (!parsed.success) throw new BadExport(`export line ${lineNo} is not valid: ${parsed.error.issues[0]?.message}`);
+    yield parsed.data;
   }
-  if (complete === null) return { ok: false, complete: false, nodes: [], failure: { node: '-', message: 'not an xborder audit export (no header line)' } };
-  if (complete) {
-    const report = await verifyLog({
-      nodes: [...records.keys()],
-      checkpoints,
-      keys,
-      trusted,
-      rows: async function* rows(node): AsyncGenerator<LeafRow> {
-        for (const entry of records.get(node) ?? []) {
-          const record = entry.record as { leafIndex?: unknown };
-          yield { leafIndex: Number(record.leafIndex), body: JSON.stringify(entry.record), leafHash: entry.leafHash };
-        }
-      },
-    });
-    return { ...report, complete };
-  }
-  return { ...(await verifySelection(records, checkpoints, consistency, keys, trusted)), complete };
 }
 
-async function verifySelection(
-  records: Map<string, Extract<ExportLine, { type: 'record' }>[]>,
-  checkpoints: SignedCheckpoint[],
-  consistency: Extract<ExportLine, { type: 'consistency' }>[],
-  keys: PublicKeyEntry[],
-  trusted: SignedCheckpoint[],
-): Promise<VerifyReport> {
-  const nodes = [...new Set([...records.keys(), ...checkpoints.map((c) => c.origin)])].sort();
+const nodeOf = (entry: RecordLine): string => String((entry.record as { node?: unknown }).node);
+
+/** What comes before the records: the header, the keys, the checkpoints and their consistency proofs. */
+interface Preamble {
+  complete: boolean;
+  keys: PublicKeyEntry[];
+  checkpoints: SignedCheckpoint[];
+  consistency: Extract<ExportLine, { type: 'consistency' }>[];
+}
+
+/**
+ * The regulator's offline check: no database, no network. The file is read once, in order, and
+ * never held whole: an export writes the keys and checkpoints first, then each node's records
+ * in leaf order, which is all a whole log's recomputation or a selection's proofs need.
+ */
+export async function verifyExport(file: string, trusted: SignedCheckpoint[] = []): Promise<VerifyReport & { complete: boolean }> {
+  const entries = exportEntries(file);
+  try {
+    const preamble: Preamble = { complete: false, keys: [], checkpoints: [], consistency: [] };
+    let header = false;
+    let next = await entries.next();
+    for (; !next.done && next.value.type !== 'record'; next = await entries.next()) {
+      const entry = next.value;
+      if (entry.type === 'header') {
+        header = true;
+        preamble.complete = entry.complete;
+      } else if (entry.type === 'key') preamble.keys.push({ kid: entry.kid, node: entry.node, jwk: entry.jwk, createdAt: entry.createdAt });
+      else if (entry.type === 'checkpoint') preamble.checkpoints.push({ origin: entry.origin, size: entry.size, root: entry.root, time: entry.time, kid: entry.kid, jws: entry.jws });
+      else if (entry.type === 'consistency') preamble.consistency.push(entry);
+    }
+    if (!header) return { ok: false, complete: false, nodes: [], failure: { node: '-', message: 'not an xborder audit export (no header line before the records)' } };
+    const first = next.done ? null : (next.value as RecordLine);
+    const records = async function* (): AsyncGenerator<RecordLine> {
+      if (first) yield first;
+      for await (const entry of entries) {
+        if (entry.type !== 'record') throw new BadExport(`a ${entry.type} line after the records: not an export as xborder writes them`);
+        yield entry;
+      }
+    };
+    const report = preamble.complete ? await verifyWholeLog(preamble, records(), trusted) : await verifySelection(preamble, records(), trusted);
+    return { ...report, complete: preamble.complete };
+  } catch (error) {
+    if (error instanceof BadExport) return { ok: false, complete: false, nodes: [], failure: { node: '-', message: error.message } };
+    throw error;
+  } finally {
+    await entries.return(undefined);
+  }
+}
+
+/** A whole log: each node's records recomputed into its tree, as `audit verify` does on the database. */
+async function verifyWholeLog({ keys, checkpoints }: Preamble, records: AsyncGenerator<RecordLine>, trusted: SignedCheckpoint[]): Promise<VerifyReport> {
   const reports: NodeReport[] = [];
-  for (const node of nodes) {
-    const fail = (message: string, extra: Partial<VerifyReport['failure'] & object> = {}): VerifyReport => ({ ok: false, nodes: reports, failure: { node, message, ...extra } });
+  const done = new Set<string>();
+  const ownOf = (node: string) => ({ checkpoints: checkpoints.filter((c) => c.origin === node), trusted: trusted.filter((c) => c.origin === node) });
+  const check = async (node: string, rows: AsyncIterable<LeafRow>): Promise<VerifyReport | null> => {
+    done.add(node);
+    const own = ownOf(node);
+    const result = await checkNode(node, rows, own.checkpoints, keys, own.trusted);
+    if (result.failure) return { ok: false, failure: result.failure, nodes: reports };
+    reports.push(result.report);
+    return null;
+  };
+  let next = await records.next();
+  while (!next.done) {
+    const node = nodeOf(next.value);
+    if (done.has(node)) return { ok: false, failure: { node, message: `the records of node ${node} are not together: not an export as xborder writes them` }, nodes: reports };
+    // The node's rows run until a record of another node; that record starts the next round.
+    async function* rows(): AsyncGenerator<LeafRow> {
+      for (; !next.done && nodeOf(next.value) === node; next = await records.next()) {
+        const entry = next.value;
+        yield { leafIndex: Number((entry.record as { leafIndex?: unknown }).leafIndex), body: JSON.stringify(entry.record), leafHash: entry.leafHash };
+      }
+    }
+    const failed = await check(node, rows());
+    if (failed) return failed;
+  }
+  // Nodes with checkpoints but no records: verifying them finds the truncation.
+  const rest = [...new Set([...checkpoints.map((c) => c.origin), ...trusted.map((c) => c.origin)])].filter((node) => !done.has(node)).sort();
+  for (const node of rest) {
+    const failed = await check(node, (async function* (): AsyncGenerator<LeafRow> {})());
+    if (failed) return failed;
+  }
+  return { ok: true, failure: null, nodes: reports.sort((a, b) => a.node.localeCompare(b.node)) };
+}
+
+/** A selection: every checkpoint signed and consistent with the one before, every record proven included. */
+async function verifySelection({ keys, checkpoints, consistency }: Preamble, records: AsyncGenerator<RecordLine>, trusted: SignedCheckpoint[]): Promise<VerifyReport> {
+  const reports = new Map<string, NodeReport>();
+  const reportOf = (node: string): NodeReport => {
+    let report = reports.get(node);
+    if (!report) reports.set(node, (report = { node, records: 0, checkpoints: 0, consistencyProofs: 0, trusted: 0, unsigned: 0 }));
+    return report;
+  };
+  const done = (): NodeReport[] => [...reports.values()].sort((a, b) => a.node.localeCompare(b.node));
+  const fail = (node: string, message: string, extra: Partial<VerifyFailure> = {}): VerifyReport => ({ ok: false, nodes: done(), failure: { node, message, ...extra } });
+  const signed = new Map<string, SignedCheckpoint[]>();
+  for (const node of [...new Set(checkpoints.map((c) => c.origin))].sort()) {
     const own = checkpoints.filter((c) => c.origin === node).sort((a, b) => a.size - b.size);
+    signed.set(node, own);
+    const report = reportOf(node);
     for (const checkpoint of own) {
       const check = await verifyCheckpoint(checkpoint, keys);
-      if (!check.ok) return fail(`checkpoint of size ${checkpoint.size}: ${check.reason}`, { checkpointSize: checkpoint.size });
+      if (!check.ok) return fail(node, `checkpoint of size ${checkpoint.size}: ${check.reason}`, { checkpointSize: checkpoint.size });
     }
-    let proofs = 0;
+    report.checkpoints = own.length;
     for (let i = 1; i < own.length; i++) {
       const [a, b] = [own[i - 1]!, own[i]!];
       const proof = consistency.find((c) => c.node === node && c.from === a.size && c.to === b.size);
       if (!proof || !verifyConsistency(a.size, b.size, proof.path.map(fromHex), fromHex(a.root), fromHex(b.root))) {
-        return fail(`checkpoint of size ${b.size} is not consistent with checkpoint of size ${a.size}`, { checkpointSize: b.size });
+        return fail(node, `checkpoint of size ${b.size} is not consistent with checkpoint of size ${a.size}`, { checkpointSize: b.size });
       }
-      proofs += 1;
+      report.consistencyProofs += 1;
     }
-    for (const kept of trusted.filter((c) => c.origin === node)) {
-      const check = await verifyCheckpoint(kept, keys);
-      const same = own.find((c) => c.size === kept.size);
-      if (!check.ok || !same || same.root !== kept.root) {
-        return fail(`the export does not extend the trusted checkpoint of size ${kept.size} (${kept.time})`, { checkpointSize: kept.size });
-      }
-    }
-    let unsigned = 0;
-    const list = records.get(node) ?? [];
-    for (const entry of list) {
-      const parsed = storedRecordSchema.safeParse(entry.record);
-      if (!parsed.success) return fail('a record of the export is not a valid audit record');
-      const record = parsed.data as StoredRecord;
-      const where = { leafIndex: record.leafIndex, zone: zoneKey(record), seq: record.seq };
-      const hash = recordLeafHash(record);
-      if (hash.toString('hex') !== entry.leafHash) return fail(`record leafIndex ${record.leafIndex} does not match its leaf hash`, where);
-      if (!entry.proof) {
-        unsigned += 1;
-        continue;
-      }
-      const checkpoint = own.find((c) => c.size === entry.proof!.treeSize);
-      if (!checkpoint || !verifyInclusion(hash, record.leafIndex, checkpoint.size, entry.proof.path.map(fromHex), fromHex(checkpoint.root))) {
-        return fail(`record leafIndex ${record.leafIndex} is not included in the signed tree of size ${entry.proof.treeSize}`, where);
-      }
-    }
-    reports.push({ node, records: list.length, checkpoints: own.length, consistencyProofs: proofs, trusted: trusted.filter((c) => c.origin === node).length, unsigned });
   }
-  return { ok: true, failure: null, nodes: reports };
+  for (const kept of trusted) {
+    const check = await verifyCheckpoint(kept, keys);
+    const same = signed.get(kept.origin)?.find((c) => c.size === kept.size);
+    if (!check.ok || !same || same.root !== kept.root) {
+      return fail(kept.origin, `the export does not extend the trusted checkpoint of size ${kept.size} (${kept.time})`, { checkpointSize: kept.size });
+    }
+    reportOf(kept.origin).trusted += 1;
+  }
+  for await (const entry of records) {
+    const node = nodeOf(entry);
+    const parsed = storedRecordSchema.safeParse(entry.record);
+    if (!parsed.success) return fail(node, 'a record of the export is not a valid audit record');
+    const record = parsed.data as StoredRecord;
+    const where = { leafIndex: record.leafIndex, zone: zoneKey(record), seq: record.seq };
+    const report = reportOf(node);
+    report.records += 1;
+    const hash = recordLeafHash(record);
+    if (hash.toString('hex') !== entry.leafHash) return fail(node, `record leafIndex ${record.leafIndex} does not match its leaf hash`, where);
+    if (!entry.proof) {
+      report.unsigned += 1;
+      continue;
+    }
+    const checkpoint = signed.get(node)?.find((c) => c.size === entry.proof!.treeSize);
+    if (!checkpoint || !verifyInclusion(hash, record.leafIndex, checkpoint.size, entry.proof.path.map(fromHex), fromHex(checkpoint.root))) {
+      return fail(node, `record leafIndex ${record.leafIndex} is not included in the signed tree of size ${entry.proof.treeSize}`, where);
+    }
+  }
+  return { ok: true, failure: null, nodes: done() };
 }

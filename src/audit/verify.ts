@@ -183,6 +183,22 @@ export async function verifyNode(
   return { node, records: leaves.size, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: leaves.size - latest };
 }
 
+/** `verifyNode` for callers that feed nodes one at a time (an export file, read in order). */
+export async function checkNode(
+  node: string,
+  rows: AsyncIterable<LeafRow>,
+  checkpoints: readonly SignedCheckpoint[],
+  keys: readonly PublicKeyEntry[],
+  trusted: readonly SignedCheckpoint[] = [],
+): Promise<{ report: NodeReport; failure: null } | { report: null; failure: VerifyFailure }> {
+  try {
+    return { report: await verifyNode(node, rows, checkpoints, keys, trusted), failure: null };
+  } catch (error) {
+    if (error instanceof Failed) return { report: null, failure: error.failure };
+    throw error;
+  }
+}
+
 export interface VerifySource {
   nodes: string[];
   rows(node: string): AsyncIterable<LeafRow>;

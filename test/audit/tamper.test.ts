@@ -142,4 +142,25 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 17 \(xiamen seq 6\)/);
     expect(result.code).toBe(1);
   });
+  it('reads an export file as its lines come, and names a line it cannot read instead of failing', async () => {
+    open = (await seededLog()).driver;
+    const out = join(backend.options().dataDir, 'export.ndjson');
+    expect((await runCli('audit export', [...backend.flags(), '--out', out])).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const records = lines.findIndex((line) => line.startsWith('{"type":"record"'));
+    const check = async (changed: string[]) => {
+      writeFileSync(out, `${changed.join('\n')}\n`);
+      return runCli('audit verify', ['--export', out]);
+    };
+    const cut = await check([...lines.slice(0, records + 3), '{"type":"record","record":{"kind"', ...lines.slice(records + 3)]);
+    expect(cut.stdout).toContain(`FAIL node -: export line ${records + 4} is not JSON`);
+    expect(cut.code).toBe(1);
+    const late = await check([...lines, lines[1]!]);
+    expect(late.stdout).toContain('FAIL node -: a key line after the records');
+    expect(late.code).toBe(1);
+    const headless = await check(lines.slice(1));
+    expect(headless.stdout).toContain('no header line');
+    expect(headless.code).toBe(1);
+  });
 });

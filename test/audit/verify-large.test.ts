@@ -3,7 +3,7 @@
  * checkpoints on both sides of the chunk boundary and across it must check out, and a rewritten
  * checkpoint across it must not. The records are generated, so the log is long but quick to build.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +11,13 @@ import { recordSegments, storedRecordJson } from '../../src/audit/canonical-reco
 import { loadSigningKey, signCheckpoint, type PublicKeyEntry, type SignedCheckpoint, type SigningKey } from '../../src/audit/checkpoint.ts';
 import { Frontier, textLeafHash } from '../../src/audit/merkle.ts';
 import { auditRecordSchema } from '../../src/audit/records.ts';
+import { verifyExport } from '../../src/audit/export.ts';
 import { verifyLog, type LeafRow } from '../../src/audit/verify.ts';
 import { decisionRecord } from './helpers.ts';
 
 const records = 40_000;
 const segments = recordSegments(auditRecordSchema.parse(decisionRecord()) as Record<string, unknown>);
-const body = (i: number) => storedRecordJson(segments, { id: `n:${i}`, leafIndex: i, node: 'n', seq: i + 1 });
+const body = (i: number, node = 'n') => storedRecordJson(segments, { id: `${node}:${i}`, leafIndex: i, node, seq: i + 1 });
 
 async function* rows(): AsyncGenerator<LeafRow> {
   for (let i = 0; i < records; i++) yield { leafIndex: i, body: body(i) };
@@ -59,5 +60,25 @@ describe('verifying a log longer than a chunk of packed leaves', () => {
     const report = await verifyLog({ nodes: ['n'], rows, checkpoints: [await signed(40_000)], keys, trusted: [kept] });
     expect(report.failure).toMatchObject({ node: 'n', checkpointSize: 33_000 });
     expect(report.failure!.message).toContain('the log was rewritten');
+  });
+
+  it('verifies the same log from an export file, read line by line, beside a second node', { timeout: 60_000 }, async () => {
+    const line = (value: unknown) => JSON.stringify(value);
+    const recordLines = (node: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `{"type":"record","record":${body(i, node)},"leafHash":"${textLeafHash(body(i, node)).toString('hex')}"}`);
+    const preamble = [
+      line({ type: 'header', format: 'xborder-audit-export', version: 1, exportedAt: '2026-03-02T00:00:00.000Z', complete: true, filter: {} }),
+      line({ type: 'key', ...keys[0] }),
+      ...(await Promise.all(sizes.map((size) => signed(size)))).map((checkpoint) => line({ type: 'checkpoint', ...checkpoint })),
+    ];
+    const [m, n] = [recordLines('m', 10), recordLines('n', records)];
+    const file = join(dir, 'export.ndjson');
+    writeFileSync(file, `${[...preamble, ...m, ...n].join('\n')}\n`);
+    const report = await verifyExport(file);
+    expect(report.failure).toBeNull();
+    expect(report.nodes.map((node) => [node.node, node.records, node.consistencyProofs, node.unsigned])).toEqual([['m', 10, 0, 10], ['n', records, sizes.length - 1, 0]]);
+    // The records of a node in two places are not an export as xborder writes them.
+    writeFileSync(file, `${[...preamble.slice(0, 2), ...m.slice(0, 5), ...recordLines('p', 5), ...m.slice(5)].join('\n')}\n`);
+    expect((await verifyExport(file)).failure).toMatchObject({ node: 'm', message: expect.stringContaining('are not together') });
   });
 });
