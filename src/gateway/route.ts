@@ -52,7 +52,10 @@ export function parseTransferTarget(rawTarget: string): TransferRoute {
   const segments = rest.map((part) => {
     if (part === '') throw rejected('empty path segments (//) are not accepted');
     const segment = decodeSegment(part);
-    if (segment === '.' || segment === '..') throw rejected('dot segments are not accepted in the path');
+    // Tomcat, Jetty and Spring drop a segment's `;parameters` before resolving dot segments, so
+    // `..;x` is `..` to them and would leave the base path.
+    const bare = segment.split(';', 1)[0];
+    if (bare === '.' || bare === '..') throw rejected('dot segments are not accepted in the path');
     if (segment.includes('/') || segment.includes('\\')) throw rejected('encoded slashes are not accepted in the path');
     if (encodedSeparator.test(segment)) throw rejected('doubly encoded separators are not accepted in the path');
     if (controlCharacter.test(segment)) throw rejected('control characters are not accepted in the path');

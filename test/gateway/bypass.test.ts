@@ -82,3 +82,25 @@ describe('the headers a body was inspected under', () => {
     expect(hit?.headers['content-encoding']).toBe('gzip');
   });
 });
+
+describe('the path under the destination', () => {
+  // Tomcat, Jetty and Spring drop `;parameters` from a segment before resolving dot segments,
+  // so `/api/v1/..;/private` is `/private` to them.
+  it.each(['/x/partner/..;/private/x', '/x/partner/..;jsessionid=1/x', '/x/partner/%2e%2e;a/x', '/x/partner/.;/x', '/x/partner/a/..%3B/x'])(
+    'refuses %s: a dot segment with path parameters (400, nothing forwarded)',
+    async (path) => {
+      const before = t.upstream.received.length + t.other.received.length;
+      const response = await post('{}', { 'content-type': 'application/json' }, path);
+      expect(response.status).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'XB_ERR_PATH_REJECTED' });
+      expect(t.upstream.received.length + t.other.received.length).toBe(before);
+    },
+  );
+
+  it('still forwards path parameters on ordinary segments', async () => {
+    const before = t.upstream.received.length;
+    const response = await post('{}', { 'content-type': 'application/json' }, '/x/partner/orders;v=2/42');
+    expect(response.status).toBe(200);
+    expect(t.upstream.received.slice(before).map((hit) => hit.url)).toEqual(['/api/v1/orders;v=2/42']);
+  });
+});
