@@ -57,11 +57,15 @@ export function crossCheck(input: CrossCheckInput): void {
 
   // Rule sets: ids unique across files, rule ids unique across every set (audit records name them).
   const ruleSetIds = new Map<string, string>();
+  const ruleSetKinds = new Map<string, RuleSetFile['ruleSet']['kind']>();
   const ruleIds = new Map<string, string>();
   for (const { source, file } of ruleSetFiles) {
     const earlier = ruleSetIds.get(file.ruleSet.id);
     if (earlier) issues.push(issueAt(source, ['ruleSet', 'id'], `duplicate rule set id "${file.ruleSet.id}" (also in ${earlier})`));
-    else ruleSetIds.set(file.ruleSet.id, source.file);
+    else {
+      ruleSetIds.set(file.ruleSet.id, source.file);
+      ruleSetKinds.set(file.ruleSet.id, file.ruleSet.kind);
+    }
     if (file.ruleSet.status === 'in-force' && file.ruleSet.effectiveFrom === null) {
       issues.push(issueAt(source, ['ruleSet', 'effectiveFrom'], 'expected the date an in-force list took effect (Art. 6: approved and filed)'));
     }
@@ -77,6 +81,12 @@ export function crossCheck(input: CrossCheckInput): void {
       config?.ruleSets.forEach((id, i) => {
         if (!ruleSetIds.has(id) && !brokenRuleSetIds.has(id)) issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets', i], `unknown rule set "${id}" (known: ${[...ruleSetIds.keys()].join(', ') || 'none'})`));
       });
+      // The national rules (core and important data, CIIOs, Arts. 5(4), 7, 8) bind every processor: a
+      // zone without them would let core or important data without PI leave as unregulated.
+      const broken = config?.ruleSets.some((id) => brokenRuleSetIds.has(id)) ?? false;
+      if (config && !broken && !config.ruleSets.some((id) => ruleSetKinds.get(id) === 'national')) {
+        issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets'], `expected the national rule set among the rule sets of ${zone}: the national rules bind every processor`));
+      }
     }
   }
 

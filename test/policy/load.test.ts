@@ -121,6 +121,12 @@ describe('loadPolicy', () => {
     expect(found).toEqual([expect.stringMatching(/^policies\/gateway\.yaml:\d+:\d+ zones\.fuzhou\.ruleSets\[1\]: unknown rule set "fuzhou-2030"/)]);
   });
 
+  it('refuses a zone that does not apply the national rules (core data, important data, Arts. 5(4), 7, 8 bind everyone)', async () => {
+    const gateway = (await readFile(join(packageRoot, 'policies/gateway.yaml'), 'utf8')).replace('ruleSets: [national, fuzhou]', 'ruleSets: [fuzhou]');
+    const found = await problems(await policyCopy({ 'policies/gateway.yaml': gateway }));
+    expect(found).toEqual([expect.stringMatching(/^policies\/gateway\.yaml:\d+:\d+ zones\.fuzhou\.ruleSets: .*national/)]);
+  });
+
   it('warns, without refusing, on a USCC whose check character does not match', async () => {
     const policy = await loadPolicy(await policyCopy({ 'policies/enterprises.yaml': enterprise('', '91350100M0001TGQXM') }), { env: {} });
     expect(policy.warnings.join('\n')).toContain('91350100M0001TGQXM');
