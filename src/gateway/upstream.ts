@@ -69,6 +69,9 @@ export function callerResponseHeaders(upstream: IncomingHttpHeaders): Record<str
   for (const [name, value] of Object.entries(upstream)) {
     if (value === undefined || name === 'host' || name === 'expect') continue;
     if ((hopByHop.has(name) && name !== 'content-length') || named.has(name)) continue;
+    // Callers read X-Xborder-* as the gateway's word on the decision (an `x-xborder-enforced: false`
+    // from the recipient would claim report-only): only the gateway sets them.
+    if (name.startsWith('x-xborder-')) continue;
     out[name] = value;
   }
   return out;

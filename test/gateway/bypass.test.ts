@@ -10,7 +10,10 @@ let t: TestGateway;
 let token: string;
 
 beforeAll(async () => {
-  t = await startGateway();
+  // An upstream that tries to speak for the gateway when asked to (path /spoof).
+  t = await startGateway({
+    answer: (received) => (received.url.endsWith('/spoof') ? { headers: { 'x-xborder-enforced': 'false', 'x-xborder-decision': 'allow', 'x-xborder-warning': 'none' } } : {}),
+  });
   token = await t.token('enterprise', enterprises.pingtan);
 });
 afterAll(() => t.close());
@@ -102,5 +105,16 @@ describe('the path under the destination', () => {
     const response = await post('{}', { 'content-type': 'application/json' }, '/x/partner/orders;v=2/42');
     expect(response.status).toBe(200);
     expect(t.upstream.received.slice(before).map((hit) => hit.url)).toEqual(['/api/v1/orders;v=2/42']);
+  });
+});
+
+describe('the answer passed back to the caller', () => {
+  it("never carries the recipient's own X-Xborder-* headers: only the gateway speaks for the decision", async () => {
+    const response = await post('{"greeting":"hello"}', { 'content-type': 'application/json' }, '/x/partner/spoof');
+    expect(response.status).toBe(200);
+    expect(response.headers['x-upstream']).toBe('yes');
+    expect(response.headers['x-xborder-decision']).toBe('allow');
+    expect(response.headers['x-xborder-enforced']).toBeUndefined();
+    expect(response.headers['x-xborder-warning']).toBeUndefined();
   });
 });

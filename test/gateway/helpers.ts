@@ -37,7 +37,7 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export async function startUpstream(answer: (received: Received) => { status?: number; body?: string } = () => ({})): Promise<Upstream> {
+export async function startUpstream(answer: (received: Received) => { status?: number; body?: string; headers?: Record<string, string> } = () => ({})): Promise<Upstream> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -45,8 +45,8 @@ export async function startUpstream(answer: (received: Received) => { status?: n
     req.on('end', () => {
       const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       received.push(entry);
-      const { status = 200, body = JSON.stringify({ received: true }) } = answer(entry);
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-upstream': 'yes' });
+      const { status = 200, body = JSON.stringify({ received: true }), headers = {} } = answer(entry);
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-upstream': 'yes', ...headers });
       res.end(body);
     });
   });
