@@ -80,6 +80,10 @@ export function crossCheck(input: CrossCheckInput): void {
     for (const [zone, config] of Object.entries(gateway.zones)) {
       config?.ruleSets.forEach((id, i) => {
         if (!ruleSetIds.has(id) && !brokenRuleSetIds.has(id)) issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets', i], `unknown rule set "${id}" (known: ${[...ruleSetIds.keys()].join(', ') || 'none'})`));
+        // Art. 6 relieves processors inside a free trade zone only: a zone list outside it would grant relief the law does not.
+        if (zone === 'outside-ftz' && ruleSetKinds.get(id) === 'zone-list') {
+          issues.push(issueAt(sources.gateway!, ['zones', zone, 'ruleSets', i], `"${id}" is an FTZ negative list: Art. 6 relieves only processors inside the free trade zone, so outside-ftz applies national rules only`));
+        }
       });
       // The national rules (core and important data, CIIOs, Arts. 5(4), 7, 8) bind every processor: a
       // zone without them would let core or important data without PI leave as unregulated.

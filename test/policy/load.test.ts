@@ -127,6 +127,12 @@ describe('loadPolicy', () => {
     expect(found).toEqual([expect.stringMatching(/^policies\/gateway\.yaml:\d+:\d+ zones\.fuzhou\.ruleSets: .*national/)]);
   });
 
+  it('refuses an FTZ negative list applied outside the FTZ (Art. 6 relieves only processors inside the zone)', async () => {
+    const gateway = (await readFile(join(packageRoot, 'policies/gateway.yaml'), 'utf8')).replace(/outside-ftz:\n    ruleSets: \[national\]/, 'outside-ftz:\n    ruleSets: [national, pingtan]');
+    const found = await problems(await policyCopy({ 'policies/gateway.yaml': gateway }));
+    expect(found).toEqual([expect.stringMatching(/^policies\/gateway\.yaml:\d+:\d+ zones\.outside-ftz\.ruleSets\[1\]: .*Art\. 6/)]);
+  });
+
   it('warns, without refusing, on a USCC whose check character does not match', async () => {
     const policy = await loadPolicy(await policyCopy({ 'policies/enterprises.yaml': enterprise('', '91350100M0001TGQXM') }), { env: {} });
     expect(policy.warnings.join('\n')).toContain('91350100M0001TGQXM');
