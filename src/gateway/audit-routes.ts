@@ -120,6 +120,12 @@ export function auditRoutes(ctx: GatewayContext): Hono<AuthedEnv> {
   app.get('/consistency', async (c) => {
     const { node, from, to } = parseQuery(consistencyQuerySchema, c);
     const target = node ?? ctx.settings.nodeId;
+    // A proof reaches only as far as the node signed (this node signs on demand, as for inclusion
+    // proofs). Past it the store finds leaves missing and reports tampering: a 500 that would
+    // tell a regulator the log was rewritten when the request merely asked too far.
+    let signed = to === 0 ? null : await ctx.store.latestCheckpoint(target);
+    if (to > 0 && (!signed || signed.size < to) && target === ctx.settings.nodeId) signed = await ctx.store.checkpointNow();
+    if (to > 0 && (!signed || signed.size < to)) throw new XborderError('XB_ERR_NOT_FOUND', `no signed checkpoint of node ${target} covers tree size ${to}`);
     return c.json({ node: target, from, to, proof: await ctx.store.consistencyProof(target, from, to) });
   });
   return app;

@@ -99,3 +99,15 @@ describe('the regulator API', () => {
     expect(zone.enterprises.map((entry) => entry.enterprise)).toEqual([enterprises.xiamenMasking]);
   });
 });
+
+describe('consistency proofs beyond what a node signed', () => {
+  it('are a 404 problem, not a 500 claiming the log was tampered with', async () => {
+    const { checkpoints } = (await get('/audit/checkpoints?node=gw-test', xiamenRegulator)).json<{ checkpoints: { size: number }[] }>();
+    const size = checkpoints.at(-1)!.size;
+    for (const path of [`/audit/consistency?node=gw-test&from=1&to=${size + 1000}`, '/audit/consistency?node=no-such-node&from=1&to=2']) {
+      const response = await get(path, xiamenRegulator);
+      expect(response.status, path).toBe(404);
+      expect(response.json(), path).toMatchObject({ code: 'XB_ERR_NOT_FOUND' });
+    }
+  });
+});
