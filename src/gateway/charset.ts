@@ -6,7 +6,14 @@
  * UTF-32, UTF-7 or EBCDIC, which Node cannot decode, were read as UTF-8 and showed the scan NULs
  * or base64 where a Java or Python recipient reads digits. Such a body is refused as one the
  * gateway cannot inspect (415, recorded: CLARIFICATIONS 14), like an encoding it cannot decode.
+ *
+ * So is a body whose charset is ambiguous: two charset parameters that disagree (the scan reads
+ * the first, a recipient may honour the last), or UTF-8 bytes declared in a legacy charset (the
+ * scan read `诊断` as mojibake, while a JSON recipient reads UTF-8 whatever the parameter says,
+ * RFC 8259 §8.1). A body truly in GBK or Latin-1 is not valid UTF-8 and is inspected as declared.
  */
+import { isAscii, isUtf8 } from 'node:buffer';
+import zlib from 'node:zlib';
 import { XborderError } from '../errors.ts';
 
 // Labels that detect decodes itself (src/detect/decode.ts charsetLabel), some unknown to TextDecoder.
@@ -56,9 +63,68 @@ export function assertInspectableCharset(contentType: string | undefined): void 
   if (contentType === undefined) return;
   for (const label of charsetParameters(contentType)) {
     if (asciiCompatibleCharset(label)) continue;
-    const shown = label.slice(0, 40);
-    throw new XborderError('XB_ERR_UNSUPPORTED_ENCODING', `charset "${shown}" cannot be inspected as the recipient would read it; send the body in UTF-8`, {
-      details: { charset: shown },
-    });
+    throw uninspectable(`charset "${label.slice(0, 40)}" cannot be inspected as the recipient would read it; send the body in UTF-8`, label);
   }
+}
+
+function uninspectable(detail: string, charset: string): XborderError {
+  return new XborderError('XB_ERR_UNSUPPORTED_ENCODING', detail, { details: { charset: charset.slice(0, 40) } });
+}
+
+/** The name a label decodes as (labels already accepted by asciiCompatibleCharset). */
+function canonicalCharset(label: string): string {
+  const name = label.trim().toLowerCase();
+  if (name === 'utf8' || name === 'utf-8') return 'utf-8';
+  if (decodedByDetect.has(name)) return 'gb18030'; // detect decodes GBK and its subsets as GB18030
+  try {
+    return new TextDecoder(name).encoding;
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * Throws XB_ERR_UNSUPPORTED_ENCODING when a recipient could read the body in another charset than
+ * the scan did. `decoded` gives the body with its Content-Encoding undone (null when it cannot be:
+ * the scan then refuses the body itself).
+ */
+export function assertUnambiguousCharset(contentType: string | undefined, decoded: () => Uint8Array | null): void {
+  if (contentType === undefined) return;
+  const labels = charsetParameters(contentType);
+  if (labels.length === 0) return;
+  const names = new Set(labels.map(canonicalCharset));
+  if (names.size > 1) throw uninspectable(`the body declares ${names.size} different charsets; declare one`, labels.join(','));
+  const [name] = names;
+  // Multipart parts declare their own charsets; UTF-8 reads the same declared or not.
+  if (name === 'utf-8' || /^\s*multipart\//i.test(contentType)) return;
+  const bytes = decoded();
+  if (bytes !== null && !isAscii(bytes) && isUtf8(bytes)) {
+    throw uninspectable(`the body is UTF-8 but declares charset "${labels[0]!.slice(0, 40)}": a recipient reading UTF-8 would see what the scan did not; declare charset=utf-8`, labels[0]!);
+  }
+}
+
+/** The body with its Content-Encoding undone, as detect undoes it; null when it cannot be (the scan refuses it then). */
+export function undoContentEncoding(body: Uint8Array, contentEncoding: string | undefined, cap: number): Uint8Array | null {
+  if (contentEncoding === undefined) return body;
+  const options = { maxOutputLength: Math.min(cap + 1, 2 ** 31 - 1) };
+  let bytes: Uint8Array = body;
+  try {
+    for (const token of contentEncoding.split(',').reverse()) {
+      const layer = token.trim().toLowerCase();
+      if (layer === '' || layer === 'identity') continue;
+      if (layer === 'gzip' || layer === 'x-gzip') bytes = zlib.gunzipSync(bytes, options);
+      else if (layer === 'br') bytes = zlib.brotliDecompressSync(bytes, options);
+      else if (layer === 'deflate') {
+        try {
+          bytes = zlib.inflateSync(bytes, options);
+        } catch {
+          bytes = zlib.inflateRawSync(bytes, options);
+        }
+      } else return null;
+      if (bytes.byteLength > cap) return null;
+    }
+  } catch {
+    return null;
+  }
+  return bytes;
 }

@@ -7,7 +7,7 @@
 import { grades } from '../domain.ts';
 import { scanWithEvidence } from '../detect/index.ts';
 import type { Finding, ScanEvidence, ScanOptions, ScanResult, SubjectEvidence } from '../detect/types.ts';
-import { assertInspectableCharset } from './charset.ts';
+import { assertInspectableCharset, assertUnambiguousCharset, undoContentEncoding } from './charset.ts';
 import type { TransferRoute } from './route.ts';
 
 export interface Inspection {
@@ -37,7 +37,11 @@ const plainPath = /^[A-Za-z._~/-]*$/;
 
 export async function inspectTransfer(input: InspectInput): Promise<Inspection> {
   // An empty body has no charset to be misread in.
-  if (input.body.length > 0) assertInspectableCharset(input.contentType);
+  if (input.body.length > 0) {
+    assertInspectableCharset(input.contentType);
+    const cap = input.options.maxDecodedBytes ?? Number.POSITIVE_INFINITY;
+    assertUnambiguousCharset(input.contentType, () => undoContentEncoding(input.body, input.contentEncoding, cap));
+  }
   const { result, evidence } = await scanWithEvidence(input.body, {
     ...input.options,
     // No Content-Type: detect sniffs the body. An empty body has nothing to hide.

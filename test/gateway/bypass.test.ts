@@ -70,6 +70,45 @@ describe('a body declared in a charset the scan cannot read as the recipient doe
   );
 });
 
+describe('a body whose bytes read differently in its declared charset and in UTF-8', () => {
+  // RFC 8259: JSON is UTF-8 and its recipients ignore a charset parameter; the scan honoured it,
+  // so UTF-8 keys such as 诊断 read as mojibake and the health data went unnoticed.
+  const patients = JSON.stringify({ patients: [{ name: '张三', idNo: '11010519491231002X', mobile: '13812345678', 诊断: '高血压' }] });
+  // 诊断 (diagnosis) and 高血压 (hypertension) in GBK bytes.
+  const gbk = Buffer.concat([Buffer.from('mobile,'), Buffer.from([0xd5, 0xef, 0xb6, 0xcf]), Buffer.from('\n13812345678,'), Buffer.from([0xb8, 0xdf, 0xd1, 0xaa, 0xd1, 0xb9]), Buffer.from('\n')]);
+
+  it('is refused as uninspectable when it is UTF-8 declared in a legacy charset (415, recorded, nothing forwarded)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    for (const [body, headers] of [
+      [Buffer.from(patients), { 'content-type': 'application/json; charset=windows-1252' }],
+      [gzipSync(Buffer.from(patients)), { 'content-type': 'application/json; charset=iso-8859-1', 'content-encoding': 'gzip' }],
+      [Buffer.from(patients), { 'content-type': 'text/plain; charset=gbk' }],
+    ] as const) {
+      const before = t.upstream.received.length;
+      const response = await post(body, headers);
+      expect(response.status, headers['content-type']).toBe(415);
+      const problem = response.json<{ code: string; decisionId: string }>();
+      expect(problem.code).toBe('XB_ERR_UNSUPPORTED_ENCODING');
+      expect(await decisionOf(problem.decisionId)).toMatchObject({ decision: 'deny', error: 'XB_ERR_UNSUPPORTED_ENCODING' });
+      expect(t.upstream.received.length).toBe(before);
+    }
+  });
+
+  it('is refused when two charset parameters disagree: the scan read the first, a recipient may honour the last', async () => {
+    // Read as UTF-8 the GBK column name is replacement characters; a recipient honouring gbk reads 诊断.
+    const response = await post(gbk, { 'content-type': 'text/csv; charset=utf-8; charset=gbk' });
+    expect(response.status).toBe(415);
+    expect(response.json()).toMatchObject({ code: 'XB_ERR_UNSUPPORTED_ENCODING' });
+  });
+
+  it('is still inspected when it is truly in its legacy charset (GBK bytes are not UTF-8)', async () => {
+    // The scan reads the health column and the transfer is denied on it.
+    expect(new TextDecoder('gbk').decode(gbk)).toBe('mobile,诊断\n13812345678,高血压\n');
+    const response = await post(gbk, { 'content-type': 'text/csv; charset=gbk' });
+    expect(response.status).toBe(451);
+  });
+});
+
 describe('the headers a body was inspected under', () => {
   it('reach the recipient even when the Connection header nominates them', async () => {
     const { gzipSync } = await import('node:zlib');
