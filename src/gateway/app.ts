@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:http';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { Hono } from 'hono';
+import { routePath } from 'hono/route';
 import pino, { type Logger } from 'pino';
 import { loadSubjectKey, newDecisionId, openStore, type AuditStore, type SubjectKey } from '../audit/index.ts';
 import { createPolicyHolder, type PolicyHolder } from '../policy/index.ts';
@@ -198,13 +199,15 @@ export function buildApp(ctx: GatewayContext): Hono<{ Bindings: NodeBindings }> 
     }
   });
   // One log line per API request too (transfers log theirs above); never a query value or a token.
+  // It names the matched route (`/audit/records/:id`, `*` for none), not the path: a path is the
+  // caller's text, and a mistyped transfer (`/X/partner/…`) carries the transfer's values in it.
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     ctx.metrics.requestSeconds.observe({ route: 'api' }, latencyMs / 1000);
     if (c.req.path !== '/metrics' && c.req.path !== '/healthz' && c.req.path !== '/readyz') {
-      ctx.logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, latencyMs }, 'api');
+      ctx.logger.info({ method: c.req.method, route: routePath(c, -1) || '*', status: c.res.status, latencyMs }, 'api');
     }
   });
   app.route('/audit', auditRoutes(ctx));
