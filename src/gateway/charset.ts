@@ -43,19 +43,37 @@ export function asciiCompatibleCharset(label: string): boolean {
   return verdict;
 }
 
-/** Every `charset` parameter of a Content-Type (a recipient may honour any of them, not only the first). */
-export function charsetParameters(contentType: string): string[] {
+/** Every value of a Content-Type parameter, parsed as detect parses it (which honours the first; a recipient may honour another). */
+export function parameterValues(contentType: string, name: string): string[] {
   const semi = contentType.indexOf(';');
   if (semi < 0) return [];
-  const labels: string[] = [];
+  const values: string[] = [];
   for (const part of contentType.slice(semi + 1).split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    labels.push(value);
+    values.push(value);
   }
-  return labels;
+  return values;
+}
+
+/** Every `charset` parameter of a Content-Type. */
+export function charsetParameters(contentType: string): string[] {
+  return parameterValues(contentType, 'charset');
+}
+
+/**
+ * Throws XB_ERR_UNSUPPORTED_ENCODING for a multipart type with boundary parameters that disagree:
+ * the scan splits the body on the first, a recipient splitting on the last reads parts that were,
+ * to the scan, the epilogue of the body.
+ */
+export function assertOneBoundary(contentType: string | undefined): void {
+  if (contentType === undefined) return;
+  const boundaries = new Set(parameterValues(contentType, 'boundary'));
+  if (boundaries.size > 1) {
+    throw new XborderError('XB_ERR_UNSUPPORTED_ENCODING', `the body declares ${boundaries.size} different multipart boundaries; declare one`);
+  }
 }
 
 /** Throws XB_ERR_UNSUPPORTED_ENCODING when the declared charset would let the recipient read what the scan did not. */

@@ -7,7 +7,7 @@
 import { grades } from '../domain.ts';
 import { scanWithEvidence } from '../detect/index.ts';
 import type { Finding, ScanEvidence, ScanOptions, ScanResult, SubjectEvidence } from '../detect/types.ts';
-import { assertInspectableCharset, assertUnambiguousCharset, undoContentEncoding } from './charset.ts';
+import { assertInspectableCharset, assertOneBoundary, assertUnambiguousCharset, undoContentEncoding } from './charset.ts';
 import type { TransferRoute } from './route.ts';
 
 export interface Inspection {
@@ -36,9 +36,11 @@ export interface InspectInput {
 const plainPath = /^[A-Za-z._~/-]*$/;
 
 export async function inspectTransfer(input: InspectInput): Promise<Inspection> {
-  // An empty body has no charset to be misread in.
+  // How the body is to be read (charset, boundary) must be one reading for the scan and the
+  // recipient alike (charset.ts). An empty body has nothing to be misread.
   if (input.body.length > 0) {
     assertInspectableCharset(input.contentType);
+    assertOneBoundary(input.contentType);
     const cap = input.options.maxDecodedBytes ?? Number.POSITIVE_INFINITY;
     assertUnambiguousCharset(input.contentType, () => undoContentEncoding(input.body, input.contentEncoding, cap));
   }

@@ -109,6 +109,21 @@ describe('a body whose bytes read differently in its declared charset and in UTF
   });
 });
 
+describe('a multipart body with two boundary parameters', () => {
+  it('is refused: the scan splits on the first, a recipient may split on the last and read parts the scan never saw', async () => {
+    const part = (boundary: string, name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    // Under boundary a: one harmless part, then an epilogue. Under boundary b: a diagnosis and an ID.
+    const body = `${part('a', 'note', 'hello')}--a--\r\n${part('b', '诊断', '高血压')}${part('b', 'idNo', '11010519491231002X')}--b--\r\n`;
+    const before = t.upstream.received.length;
+    const response = await post(body, { 'content-type': 'multipart/form-data; boundary=a; boundary=b' });
+    expect(response.status).toBe(415);
+    const problem = response.json<{ code: string; decisionId: string }>();
+    expect(problem.code).toBe('XB_ERR_UNSUPPORTED_ENCODING');
+    expect(await decisionOf(problem.decisionId)).toMatchObject({ decision: 'deny', error: 'XB_ERR_UNSUPPORTED_ENCODING' });
+    expect(t.upstream.received.length).toBe(before);
+  });
+});
+
 describe('the headers a body was inspected under', () => {
   it('reach the recipient even when the Connection header nominates them', async () => {
     const { gzipSync } = await import('node:zlib');
