@@ -11,7 +11,7 @@ export const errorCodes = {
   XB_ERR_UNKNOWN_DESTINATION: { status: 404, audited: false, title: 'Destination not registered' },
   XB_ERR_NOT_FOUND: { status: 404, audited: false, title: 'Not found' },
   XB_ERR_BODY_TOO_LARGE: { status: 413, audited: true, title: 'Body larger than the inspection limit' },
-  XB_ERR_UNSUPPORTED_ENCODING: { status: 415, audited: true, title: 'Content encoding cannot be inspected' },
+  XB_ERR_UNSUPPORTED_ENCODING: { status: 415, audited: true, title: 'Body encoding or charset cannot be inspected' },
   XB_ERR_NESTING_TOO_DEEP: { status: 400, audited: true, title: 'Body nested too deeply to inspect' },
   XB_ERR_DECODE_LIMIT: { status: 413, audited: true, title: 'Decoded body exceeds the decompression limit' },
   XB_ERR_TRANSFER_DENIED: { status: 451, audited: true, title: 'Transfer refused under the cross-border data rules' },
