@@ -70,6 +70,11 @@ export const settingsSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** SIGTERM waits this long for in-flight transfers before closing them. */
     shutdownGraceMs: positiveInt.default(15_000),
+    /**
+     * How long a caller may take to send a whole request, headers and body (Node's default);
+     * a trickled upload would otherwise hold a connection and its buffered body for good.
+     */
+    requestTimeoutMs: positiveInt.default(300_000),
   })
   .strict()
   .superRefine((settings, context) => {
@@ -110,6 +115,7 @@ export const environmentSettings: Record<string, string[]> = {
   XBORDER_SCAN_HEADERS: ['scanHeaders'],
   XBORDER_LOG_LEVEL: ['logLevel'],
   XBORDER_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
+  XBORDER_REQUEST_TIMEOUT_MS: ['requestTimeoutMs'],
 };
 
 export interface LoadSettingsOptions {

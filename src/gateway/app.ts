@@ -123,7 +123,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     context,
     start: function startGateway() {
       return new Promise((resolve, reject) => {
-        const started = createServer(getRequestListener(app.fetch, { hostname: settings.host, errorHandler: malformedRequest }));
+        const started = createServer(
+          // Node checks request timeouts every connectionsCheckingInterval (30 s by default):
+          // a tenth of the timeout keeps a short one close to what it says.
+          { requestTimeout: settings.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(settings.requestTimeoutMs / 10))) },
+          getRequestListener(app.fetch, { hostname: settings.host, errorHandler: malformedRequest }),
+        );
         started.once('error', reject);
         started.listen(settings.port, settings.host, () => {
           const info = started.address() as AddressInfo;
@@ -131,8 +136,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
           logger.info({ port: info.port, host: info.address, node: settings.nodeId, policyVersion: policies.current().version }, 'xborder gateway listening');
           resolve({ port: info.port, host: info.address, url: `http://${host}:${info.port}` });
         });
-        // Upstream timeouts bound a transfer; the server must not cut a slow upload first.
-        started.requestTimeout = 0;
         started.keepAliveTimeout = 5_000;
         server = started;
       });
