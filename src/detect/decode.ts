@@ -11,7 +11,7 @@ import { asBuffer } from './utf8.ts';
 
 export const defaultMaxDecodedBytes = 64 * 1024 * 1024;
 
-export type BodyKind = 'json' | 'ndjson' | 'csv' | 'form' | 'multipart' | 'text' | 'binary' | 'sniff';
+export type BodyKind = 'json' | 'ndjson' | 'csv' | 'form' | 'multipart' | 'markup' | 'text' | 'binary' | 'sniff';
 
 export interface ContentType {
   mediaType: string;
@@ -38,6 +38,8 @@ export function kindOf(mediaType: string): BodyKind {
   if (mediaType === 'text/csv') return 'csv';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType === 'multipart/form-data') return 'multipart';
+  // Read as their parser reads them: character references and CDATA must not hide a value (markup.ts).
+  if (mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType === 'text/html' || mediaType.endsWith('+xml')) return 'markup';
   if (mediaType.startsWith('text/') || textualApplication.has(mediaType) || mediaType.endsWith('+xml')) return 'text';
   return 'binary';
 }

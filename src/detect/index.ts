@@ -8,7 +8,7 @@
  *   shows as its type, `$.byPerson.<cn_resident_id>` (CLARIFICATIONS 14)
  * - NDJSON and CSV are arrays of records: `$[*].buyer.idNo`, `$[*].身份证号` (`$[*][7]` for a
  *   column past the header)
- * - form bodies `form.idNo`; free text `text`; multipart parts `part:<name>` followed by the
+ * - form bodies `form.idNo`; free text, XML and HTML `text`; multipart parts `part:<name>` followed by the
  *   part's own path (`part:order$.buyer.idNo`)
  */
 import { runScan, type ScanBody } from './scan.ts';

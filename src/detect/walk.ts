@@ -8,6 +8,7 @@ import type { ScanContext } from './context.ts';
 import { CsvWalker } from './csv.ts';
 import { walkForm } from './form.ts';
 import { JsonWalker } from './json.ts';
+import { walkMarkup } from './markup.ts';
 import { NdjsonWalker } from './ndjson.ts';
 import { TextWalker } from './text.ts';
 
@@ -43,6 +44,9 @@ export function walkBytes(ctx: ScanContext, kind: BodyKind, src: Buffer, from: n
       return;
     case 'csv':
       new CsvWalker(ctx, jsonRoot).rows(src, from, to);
+      return;
+    case 'markup':
+      walkMarkup(ctx, src, from, to, options.root === '$' ? 'text' : options.root);
       return;
     case 'form':
       walkForm(ctx, src, from, to, options.root === '$' ? 'form' : options.root);

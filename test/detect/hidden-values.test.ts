@@ -1,0 +1,81 @@
+/**
+ * Values a recipient's parser restores but a plain byte scan would not see: character references
+ * and CDATA in XML / HTML. Whatever way a value is written, the scan finds it once, and evidence
+ * spans cover the value as it stands in the body (for the masker).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scan, scanWithEvidence } from '../../src/detect/index.ts';
+import { at, finding, idA, idB, mobileA } from './helpers.ts';
+
+const runs = { numRuns: 200 };
+const markupTypes = ['application/xml', 'text/xml', 'application/soap+xml', 'text/html; charset=utf-8', 'application/xhtml+xml'];
+
+/** One character as an XML / HTML parser reads it back. */
+const encodedChar = (c: string) =>
+  fc.constantFrom(
+    c,
+    `&#${c.codePointAt(0)};`,
+    `&#x${c.codePointAt(0)!.toString(16)};`,
+    `&#X${c.codePointAt(0)!.toString(16).toUpperCase()};`,
+    `&#000${c.codePointAt(0)};`,
+    `<![CDATA[${c}]]>`,
+    `${c}<!-- ${idB.slice(0, 4)} -->`,
+    `${c}<?pi x?>`,
+  );
+
+const encodedValue = (value: string) => fc.tuple(...[...value].map(encodedChar)).map((chars) => chars.join(''));
+
+describe('XML and HTML bodies: references, CDATA and comments do not hide a value', () => {
+  it('finds a resident ID written with character references, CDATA sections and comments in any mix', async () => {
+    await fc.assert(
+      fc.asyncProperty(encodedValue(idA), fc.constantFrom(...markupTypes), async (encoded, contentType) => {
+        const body = `<?xml version="1.0"?><people><p><idNo>${encoded}</idNo><note>ok</note></p></people>`;
+        const result = await scan(body, { contentType, at });
+        expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+        expect(finding(result, 'cn_resident_id')!.paths).toEqual(['text']);
+      }),
+      runs,
+    );
+  });
+
+  it('reads the values of attributes and named entities as the parser does', async () => {
+    const email = 'zhang.san@example.com';
+    const body = `<a title="&#49;&#51;&#56;${mobileA.slice(3)}">zhang&period;san&commat;example&#46;com &amp; more</a>`;
+    const result = await scan(body, { contentType: 'text/html', at });
+    expect(finding(result, 'cn_mobile')?.count).toBe(1);
+    expect(finding(result, 'email')?.count).toBe(1);
+    expect(JSON.stringify(result)).not.toContain(email);
+  });
+
+  it('still finds a value inside a comment, once, beside the value that the comment splits', async () => {
+    const split = `${idA.slice(0, 6)}<!-- ${idB} -->${idA.slice(6)}`;
+    const result = await scan(`<r><id>${split}</id></r>`, { contentType: 'application/xml', at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(2);
+  });
+
+  it('keeps spans on the value as written, references and CDATA included', async () => {
+    const encoded = [...idA].map((c, k) => (k % 3 === 0 ? `&#${c.codePointAt(0)};` : k % 3 === 1 ? `<![CDATA[${c}]]>` : c)).join('');
+    const body = `<r><id>${encoded}</id><m>${mobileA}</m></r>`;
+    const { result, evidence } = await scanWithEvidence(body, { contentType: 'application/xml', at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+    const id = evidence.spans.find((s) => s.type === 'cn_resident_id')!;
+    expect(body.slice(id.start, id.end)).toBe(encoded);
+    const mobile = evidence.spans.find((s) => s.type === 'cn_mobile')!;
+    expect(body.slice(mobile.start, mobile.end)).toBe(mobileA);
+  });
+
+  it('reads a streamed XML body whole, so a reference cut between chunks still decodes', async () => {
+    const body = Buffer.from(`<r><id>${[...idA].map((c) => `&#${c.codePointAt(0)};`).join('')}</id></r>`);
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < body.length; i += 7) yield body.subarray(i, i + 7);
+    }
+    const result = await scan(chunks(), { contentType: 'text/xml', at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+  });
+
+  it('keeps values in separate elements apart, as before', async () => {
+    const result = await scan(`<r><m>${mobileA}</m><m>${mobileA.replace('138', '139')}</m></r>`, { contentType: 'application/xml', at });
+    expect(finding(result, 'cn_mobile')?.count).toBe(2);
+  });
+});
