@@ -74,6 +74,6 @@ export function denialProblem(decision: Decision, decisionId: string): Response 
   });
   return new Response(JSON.stringify(problem), {
     status: 451,
-    headers: { 'content-type': 'application/problem+json', 'x-xborder-decision': 'deny', 'x-xborder-decision-id': decisionId },
+    headers: { 'content-type': 'application/problem+json', 'x-xborder-decision': decision.decision, 'x-xborder-decision-id': decisionId },
   });
 }

@@ -190,7 +190,11 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
     ctx.metrics.decisions.inc({ decision: decision.decision, zone: enterprise.zone, mechanism: decision.mechanism, enforced: String(decision.enforced) });
     log.decision = decision.decision;
 
-    if (decision.decision === 'deny' && decision.enforced) {
+    // Fail closed: an enforced decision lets the transfer go only as an allow, or as a mask whose
+    // masking was applied. Anything else (a deny, `review` once the policy can return it, a mask
+    // that masked nothing) is refused, never forwarded as it came.
+    const goes = decision.decision === 'allow' || (decision.decision === 'mask' && masked);
+    if (decision.enforced && !goes) {
       await release();
       return denialProblem(decision, decisionId);
     }
