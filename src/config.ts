@@ -47,7 +47,15 @@ export const settingsSchema = z
         issuer: z.string().min(1).optional(),
         audience: z.string().min(1).default('xborder'),
         jwksFile: z.string().min(1).optional(),
-        jwksUrl: z.url().optional(),
+        // Keys fetched over plain HTTP could be swapped on the way, and with them every token
+        // accepted: https, except from this machine itself.
+        jwksUrl: z
+          .url()
+          .refine((url) => {
+            const { protocol, hostname } = new URL(url);
+            return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname));
+          }, 'must be an https:// URL (http:// only for 127.0.0.1, localhost or [::1])')
+          .optional(),
         /** Trust the local development issuer (`xborder token`); defaults to on only when no JWKS is configured. */
         trustDevIssuer: flag.optional(),
         clockToleranceSec: z.coerce.number().int().min(0).max(300).default(5),

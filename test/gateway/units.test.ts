@@ -25,6 +25,14 @@ describe('settings', () => {
     expect(() => loadSettings({ env: { XBORDER_JWKS_URL: 'https://idp.example/jwks' } })).toThrow(/token\.issuer/);
   });
 
+  it('refuse a JWKS URL over plain HTTP unless it is on this machine: swapped keys would admit any token', () => {
+    const issuer = 'https://idp.example';
+    expect(() => loadSettings({ env: { XBORDER_TOKEN_ISSUER: issuer, XBORDER_JWKS_URL: 'http://idp.example/jwks' } })).toThrow(/token\.jwksUrl.*must be an https:\/\/ URL/);
+    for (const url of ['https://idp.example/jwks', 'http://127.0.0.1:8443/jwks', 'http://localhost/jwks', 'http://[::1]:80/jwks']) {
+      expect(loadSettings({ env: { XBORDER_TOKEN_ISSUER: issuer, XBORDER_JWKS_URL: url } }).token.jwksUrl).toBe(url);
+    }
+  });
+
   it('name the command line as the source of a bad option (serve --port abc)', () => {
     expect(() => loadSettings({ env: { XBORDER_PORT: '9090' }, overrides: { port: 'abc' } })).toThrow(/setting port \(from the command line\)/);
   });
