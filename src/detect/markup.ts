@@ -5,10 +5,10 @@
  * or processing instruction inside a value (`1101<!-- -->05…`) would split it; the parser restores
  * all of them. Tags stay in place: they separate values as the parser's text nodes do. The
  * contents of comments and processing instructions leave the country too, so they are scanned as
- * well, after the text and apart from it.
+ * well, after the text and apart from it. `\uXXXX` escapes are decoded as in free text (text.ts).
  */
 import type { ScanContext } from './context.ts';
-import { Rewrite } from './rewrite.ts';
+import { mayHoldEscapes, Rewrite, unicodeEscape } from './rewrite.ts';
 import { Person } from './subjects.ts';
 
 /**
@@ -94,7 +94,7 @@ function reference(src: Buffer, i: number, to: number, end: { at: number }): num
 /** Whether `src[from, to)` holds anything the parser would decode or join: else it is read as it is. */
 export function needsMarkupRewrite(src: Buffer, from: number, to: number): boolean {
   const piece = src.subarray(from, to);
-  return piece.indexOf(38) >= 0 || piece.indexOf('<!') >= 0 || piece.indexOf('<?') >= 0;
+  return piece.indexOf(38) >= 0 || piece.indexOf('<!') >= 0 || piece.indexOf('<?') >= 0 || mayHoldEscapes(src, from, to);
 }
 
 /**
@@ -109,8 +109,9 @@ export function rewriteMarkup(src: Buffer, from: number, to: number): Rewrite {
   let i = from;
   while (i < to) {
     const c = src[i]!;
-    if (c === 38) {
-      const cp = reference(src, i, to, end);
+    if (c === 38 || c === 92) {
+      // `\uXXXX` too, as in free text: JSON carried in an element is read by a JSON parser.
+      const cp = c === 38 ? reference(src, i, to, end) : unicodeEscape(src, i, to, end);
       if (cp < 0) {
         i++;
         continue;

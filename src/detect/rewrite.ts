@@ -79,3 +79,65 @@ export class Rewrite {
     this.bytes = grown;
   }
 }
+
+const escapeMark = Buffer.from('\\u');
+
+function hexAt(src: Buffer, i: number): number {
+  const c = src[i]! | 32;
+  if (c >= 48 && c <= 57) return c - 48;
+  return c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+/** The UTF-16 unit of a `\uXXXX` escape at `src[i]`, or -1. */
+function unitAt(src: Buffer, i: number, to: number): number {
+  if (i + 6 > to || src[i] !== 92 || src[i + 1] !== 117) return -1;
+  const a = hexAt(src, i + 2);
+  const b = hexAt(src, i + 3);
+  const c = hexAt(src, i + 4);
+  const d = hexAt(src, i + 5);
+  return (a | b | c | d) < 0 ? -1 : (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/**
+ * The `\uXXXX` escape at `src[i]` (a backslash), as JSON reads it: its code point, with `end` set
+ * past it (a surrogate pair is one character of two escapes; a lone surrogate is U+FFFD); -1 when
+ * there is none.
+ */
+export function unicodeEscape(src: Buffer, i: number, to: number, end: { at: number }): number {
+  const unit = unitAt(src, i, to);
+  if (unit < 0) return -1;
+  end.at = i + 6;
+  if (unit < 0xd800 || unit > 0xdfff) return unit;
+  const low = unit <= 0xdbff ? unitAt(src, i + 6, to) : -1;
+  if (low < 0xdc00 || low > 0xdfff) return 0xfffd;
+  end.at = i + 12;
+  return 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+}
+
+/** Whether `src[from, to)` may hold a `\uXXXX` escape: one search, so plain text pays nothing more. */
+export function mayHoldEscapes(src: Buffer, from: number, to: number): boolean {
+  return src.subarray(from, to).indexOf(escapeMark) >= 0;
+}
+
+/**
+ * `src[from, to)` with its `\uXXXX` escapes decoded: a recipient that parses the text as JSON
+ * reads `\u0031` as `1`. Only the copy is scanned, so a value written plainly is counted once.
+ */
+export function rewriteEscapes(src: Buffer, from: number, to: number): Rewrite {
+  const out = new Rewrite(to - from);
+  const end = { at: 0 };
+  let copied = from;
+  let i = src.indexOf(92, from);
+  while (i >= 0 && i < to) {
+    const cp = unicodeEscape(src, i, to, end);
+    if (cp < 0) i = src.indexOf(92, i + 1);
+    else {
+      out.copy(src, copied, i);
+      out.char(cp, i, end.at);
+      copied = end.at;
+      i = src.indexOf(92, copied);
+    }
+  }
+  out.copy(src, copied, to);
+  return out;
+}

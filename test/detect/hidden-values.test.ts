@@ -79,3 +79,54 @@ describe('XML and HTML bodies: references, CDATA and comments do not hide a valu
     expect(finding(result, 'cn_mobile')?.count).toBe(2);
   });
 });
+
+/** One character as a JSON parser reads it back from a `\uXXXX` escape (any letter case). */
+const escapedChar = (c: string) => {
+  const hex = c.codePointAt(0)!.toString(16).padStart(4, '0');
+  return fc.constantFrom(c, `\\u${hex}`, `\\u${hex.toUpperCase()}`);
+};
+
+describe('text bodies: \\uXXXX escapes do not hide a value', () => {
+  it('finds a resident ID and a mobile written with JSON escapes in a text/plain body', async () => {
+    const value = (s: string) => fc.tuple(...[...s].map(escapedChar)).map((chars) => chars.join(''));
+    await fc.assert(
+      fc.asyncProperty(value(idA), value(mobileA), async (id, mobile) => {
+        const body = `{"idNo":"${id}","tel":"${mobile}","note":"\\ud83d\\ude00 \\n ok"}`;
+        const result = await scan(body, { contentType: 'text/plain; charset=utf-8', at });
+        expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+        expect(finding(result, 'cn_mobile')?.count).toBe(1);
+      }),
+      runs,
+    );
+  });
+
+  it('counts a value once whether escaped or not, and spans cover it as written', async () => {
+    const escaped = [...idA].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join('');
+    const body = `身份证号码：${idB}；备用 ${escaped}，手机 ${mobileA}`;
+    const { result, evidence } = await scanWithEvidence(body, { contentType: 'text/plain', at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(2);
+    expect(finding(result, 'cn_mobile')?.count).toBe(1);
+    const ids = evidence.spans.filter((s) => s.type === 'cn_resident_id').map((s) => evidence.text!.slice(s.start, s.end));
+    expect(ids).toEqual([idB, escaped]);
+    expect(evidence.text!.slice(...spanOf(evidence.spans, 'cn_mobile'))).toBe(mobileA);
+  });
+
+  it('reads escapes in a streamed text body and in the rest of malformed JSON', async () => {
+    const escaped = [...idA].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join('');
+    const body = Buffer.from(`line one\n{"idNo":"${escaped}"}\nline three\n`);
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      for (let i = 0; i < body.length; i += 5) yield body.subarray(i, i + 5);
+    }
+    expect(finding(await scan(chunks(), { contentType: 'text/plain', at }), 'cn_resident_id')?.count).toBe(1);
+    const xml = await scan(`<payload>${body.toString()}</payload>`, { contentType: 'application/xml', at });
+    expect(finding(xml, 'cn_resident_id')?.count).toBe(1);
+    const malformed = await scan(`{"a": 1, oops "idNo":"${escaped}"}`, { contentType: 'application/json', at });
+    expect(malformed.parseError).not.toBeNull();
+    expect(finding(malformed, 'cn_resident_id')?.count).toBe(1);
+  });
+});
+
+function spanOf(spans: readonly { type: string; start: number; end: number }[], type: string): [number, number] {
+  const span = spans.find((s) => s.type === type)!;
+  return [span.start, span.end];
+}
