@@ -9,7 +9,7 @@
  * - NDJSON and CSV are arrays of records: `$[*].buyer.idNo`, `$[*].身份证号` (`$[*][7]` for a
  *   column past the header)
  * - form bodies `form.idNo`; free text, XML and HTML `text`; multipart parts `part:<name>` followed by the
- *   part's own path (`part:order$.buyer.idNo`)
+ *   part's own path (`part:order$.buyer.idNo`), text around the parts `preamble` and `epilogue`
  */
 import { runScan, type ScanBody } from './scan.ts';
 import type { ScanEvidence, ScanOptions, ScanResult } from './types.ts';

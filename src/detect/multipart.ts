@@ -2,11 +2,13 @@
  * multipart/form-data, part by part with each part's own type (issue 2, point 4). Plain fields
  * together form one record holding one person, like a form body; a JSON, CSV or NDJSON part is
  * walked like a body of that type; a file part of a binary type cannot be inspected and is
- * reported as `unscanned_binary` with its size, never passed silently.
+ * reported as `unscanned_binary` with its size, never passed silently. Text before the first
+ * and after the last part (preamble, epilogue) is scanned as free text.
  */
 import type { ScanContext } from './context.ts';
 import { kindOf, looksBinary, parseContentType, utf8Of } from './decode.ts';
 import { Person } from './subjects.ts';
+import { scanText } from './text.ts';
 import { sniffKind, walkBytes, type WalkOptions } from './walk.ts';
 
 interface Part {
@@ -23,23 +25,46 @@ function headerParam(value: string, name: string): string | null {
   return match ? match[1]! : null;
 }
 
-/** Byte ranges of the parts; null when the boundary never appears (then the body is text). */
-export function splitParts(body: Buffer, boundary: string): Part[] | null {
+interface Layout {
+  parts: Part[];
+  /** The preamble is `body[0, preambleEnd)`. */
+  preambleEnd: number;
+  /** The epilogue, `body[epilogueFrom, …)`: after the closing delimiter, or from where the parts stop making sense. */
+  epilogueFrom: number;
+}
+
+/**
+ * Byte ranges of the parts and of the text around them; null when the boundary never appears
+ * (then the body is text). Parsers ignore the preamble and the epilogue, but they leave the
+ * country with the rest, so the walker scans them; a part whose headers never end is left to
+ * the epilogue rather than dropped.
+ */
+export function splitParts(body: Buffer, boundary: string): Layout | null {
   const delimiter = Buffer.from(`--${boundary}`);
   const parts: Part[] = [];
   let at = body.indexOf(delimiter);
   if (at < 0) return null;
+  const layout: Layout = { parts, preambleEnd: at, epilogueFrom: body.length };
   for (;;) {
     const after = at + delimiter.length;
-    if (body[after] === 45 && body[after + 1] === 45) break; // closing delimiter
+    if (body[after] === 45 && body[after + 1] === 45) {
+      layout.epilogueFrom = after + 2; // closing delimiter
+      break;
+    }
     const lineEnd = body.indexOf(10, after);
-    if (lineEnd < 0) break;
+    if (lineEnd < 0) {
+      layout.epilogueFrom = after;
+      break;
+    }
     let headersEnd = body.indexOf('\r\n\r\n', lineEnd + 1);
     let bodyStart = headersEnd + 4;
     if (headersEnd < 0) {
       headersEnd = body.indexOf('\n\n', lineEnd + 1);
       bodyStart = headersEnd + 2;
-      if (headersEnd < 0) break;
+      if (headersEnd < 0) {
+        layout.epilogueFrom = lineEnd + 1;
+        break;
+      }
     }
     let next = body.indexOf(`\r\n--${boundary}`, bodyStart);
     let end = next;
@@ -67,7 +92,7 @@ export function splitParts(body: Buffer, boundary: string): Part[] | null {
     if (next < 0) break;
     at = next;
   }
-  return parts;
+  return layout;
 }
 
 /**
@@ -76,11 +101,11 @@ export function splitParts(body: Buffer, boundary: string): Part[] | null {
  * spans (the masker cannot rewrite what it cannot address).
  */
 export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, options: WalkOptions): boolean {
-  const parts = splitParts(body, boundary);
-  if (parts === null) return false;
+  const layout = splitParts(body, boundary);
+  if (layout === null) return false;
   const fields = new Person();
   let fieldCount = 0;
-  for (const part of parts) {
+  for (const part of layout.parts) {
     const root = `part:${part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
     const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
     let bytes = body.subarray(part.start, part.end);
@@ -107,7 +132,10 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, 
     } else walkBytes(ctx, kind, src, from, to, { ...options, root });
     ctx.spans = spans;
   }
-  if (fieldCount > 0) {
+  // Text around the parts belongs to the form: with its fields, one record holding one person.
+  scanText(ctx, body, 0, layout.preambleEnd, 'preamble', fields);
+  scanText(ctx, body, layout.epilogueFrom, body.length, 'epilogue', fields);
+  if (fieldCount > 0 || fields.carries) {
     ctx.finishPerson(fields);
     ctx.endRecord();
   }

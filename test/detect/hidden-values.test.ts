@@ -130,3 +130,41 @@ function spanOf(spans: readonly { type: string; start: number; end: number }[], 
   const span = spans.find((s) => s.type === type)!;
   return [span.start, span.end];
 }
+
+describe('multipart bodies: text outside the parts is scanned', () => {
+  const boundary = 'XBb0undary7';
+  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const type = `multipart/form-data; boundary=${boundary}`;
+
+  it('finds values in the preamble and the epilogue, with spans on them', async () => {
+    const body = `身份证 ${idA}\r\n${field('note', 'hello')}--${boundary}--\r\n手机 ${mobileA}\r\n`;
+    const { result, evidence } = await scanWithEvidence(body, { contentType: type, at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+    expect(finding(result, 'cn_resident_id')!.paths).toEqual(['preamble']);
+    expect(finding(result, 'cn_mobile')!.paths).toEqual(['epilogue']);
+    expect(evidence.text!.slice(...spanOf(evidence.spans, 'cn_resident_id'))).toBe(idA);
+    expect(evidence.text!.slice(...spanOf(evidence.spans, 'cn_mobile'))).toBe(mobileA);
+    // The fields and the text around them are one form: one record, one person.
+    expect(result.records).toBe(1);
+    expect(result.subjects).toBe(1);
+  });
+
+  it('reads escapes in the epilogue and text after a closing delimiter on its line', async () => {
+    const escaped = [...idA].map((c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`).join('');
+    const result = await scan(`${field('a', 'x')}--${boundary}--${escaped}`, { contentType: type, at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+  });
+
+  it('scans a last part whose headers never end rather than dropping it', async () => {
+    const body = `${field('a', 'x')}--${boundary}\r\nContent-Disposition: form-data; name="b"\r\n${idA}`;
+    const result = await scan(body, { contentType: type, at });
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+  });
+
+  it('adds no record for a preamble or epilogue that carries nothing', async () => {
+    const order = `--${boundary}\r\nContent-Disposition: form-data; name="o"; filename="o.json"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify([{ name: '甲', mobile: mobileA }])}\r\n--${boundary}--\r\n`;
+    const plain = await scan(order, { contentType: type, at });
+    const wrapped = await scan(`This is a multi-part message in MIME format.\r\n${order}bye\r\n`, { contentType: type, at });
+    expect({ ...wrapped, bytes: plain.bytes }).toEqual(plain);
+  });
+});
