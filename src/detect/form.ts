@@ -1,7 +1,8 @@
 /**
  * application/x-www-form-urlencoded: walked by key; the whole body is one record holding one
  * person (CLARIFICATIONS 1). Percent-encoding must not hide a value, so encoded keys and values
- * are decoded before scanning and their spans cover the raw, encoded text.
+ * are decoded before scanning (twice encoded ones too) and their spans cover the raw, encoded
+ * text. The gateway scans the URL query string as a form body, so this covers it as well.
  */
 import type { ScanContext } from './context.ts';
 import { Person } from './subjects.ts';
@@ -15,14 +16,47 @@ function needsDecoding(src: Buffer, from: number, to: number): boolean {
   return false;
 }
 
-/** Decodes one form component; malformed escapes are kept as they are rather than failing. */
+/**
+ * Rounds of percent-decoding at most. A recipient behind a proxy, or one that decodes what its
+ * framework decoded already, reads `%2531` as `1`, so a value is decoded while escapes remain;
+ * the bound keeps a hostile `%252525…` to a few linear passes.
+ */
+const maxDecodings = 6;
+const percentEscape = /%[0-9a-fA-F]{2}/;
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** One more round of `%XX` decoding over UTF-8 bytes (a `+` is a plus by now); malformed escapes stay. */
+function percentDecoded(text: string): string {
+  const bytes = Buffer.from(text);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const high = bytes[i] === 37 && i + 2 < bytes.length ? hexValue(bytes[i + 1]!) : -1;
+    const low = high < 0 ? -1 : hexValue(bytes[i + 2]!);
+    if (low < 0) bytes[n++] = bytes[i]!;
+    else {
+      bytes[n++] = (high << 4) | low;
+      i += 2;
+    }
+  }
+  return bytes.toString('utf8', 0, n);
+}
+
+/** Decodes one form component fully; malformed escapes are kept as they are rather than failing. */
 export function decodeFormComponent(raw: string): string {
   const spaced = raw.replaceAll('+', ' ');
+  let text: string;
   try {
-    return decodeURIComponent(spaced);
+    text = decodeURIComponent(spaced);
   } catch {
-    return spaced.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    text = spaced.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
+  for (let round = 1; round < maxDecodings && percentEscape.test(text); round++) text = percentDecoded(text);
+  return text;
 }
 
 export function walkForm(ctx: ScanContext, src: Buffer, from: number, to: number, root = 'form'): void {

@@ -168,3 +168,43 @@ describe('multipart bodies: text outside the parts is scanned', () => {
     expect({ ...wrapped, bytes: plain.bytes }).toEqual(plain);
   });
 });
+
+/** `%XX` of every byte of `s`, `times` times over (a percent sign encodes as %25). */
+function percentEncoded(s: string, times: number): string {
+  let out = s;
+  for (let k = 0; k < times; k++) out = [...Buffer.from(out)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return out;
+}
+
+describe('form bodies and query strings: percent-encoding twice over does not hide a value', () => {
+  const form = { contentType: 'application/x-www-form-urlencoded', at };
+
+  it('finds values whose characters are percent-encoded up to four times each', async () => {
+    const value = (s: string) => fc.tuple(...[...s].map((c) => fc.integer({ min: 0, max: 4 }).map((n) => percentEncoded(c, n)))).map((cs) => cs.join(''));
+    await fc.assert(
+      fc.asyncProperty(value(idA), value(mobileA), async (id, mobile) => {
+        const result = await scan(`a=1&m=${mobile}&x=${id}&b=`, form);
+        expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+        expect(finding(result, 'cn_mobile')?.count).toBe(1);
+        expect(result.records).toBe(1);
+      }),
+      runs,
+    );
+  });
+
+  it('reads a doubly encoded key for its meaning and keeps spans on the value as written', async () => {
+    const encoded = percentEncoded(mobileA, 2);
+    const body = `${percentEncoded('诊断', 2)}=${percentEncoded('高血压', 2)}&tel=${encoded}`;
+    const { result, evidence } = await scanWithEvidence(body, form);
+    expect(finding(result, 'health')?.count).toBe(1);
+    expect(finding(result, 'cn_mobile')!.paths).toEqual(['form.tel']);
+    expect(evidence.text!.slice(...spanOf(evidence.spans, 'cn_mobile'))).toBe(encoded);
+  });
+
+  it('stops decoding after a few rounds, whatever the depth', async () => {
+    const deep = `x=${'%25'.repeat(20_000)}31`;
+    const started = performance.now();
+    await scan(deep, form);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
