@@ -106,7 +106,10 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, 
   const fields = new Person();
   let fieldCount = 0;
   for (const part of layout.parts) {
-    const root = `part:${part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
+    // A part name that is itself an ID or a phone shows as its type, as such a JSON key does:
+    // paths go to the audit log, which must never hold a personal value (CLARIFICATIONS 14).
+    const named = part.name === '' ? null : ctx.field(part.name);
+    const root = `part:${named?.keyHoldsValues ? named.segment.slice(1) : part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
     const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
     let bytes = body.subarray(part.start, part.end);
     const inPlace = part.transferEncoding !== 'base64' && (type.charset === 'utf-8' || type.charset === 'utf8');

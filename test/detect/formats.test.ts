@@ -89,6 +89,23 @@ describe('body formats', () => {
     expect(evidence.text!.slice(mobile.start, mobile.end)).toBe(mobileB);
   });
 
+  it('never shows a part name that is itself an ID or a mobile in the paths (CLARIFICATIONS 14)', async () => {
+    const boundary = 'XBORDERb0undary';
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="${idA}"\r\n\r\n王小明 ${mobileA}\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="${mobileB}"; filename="a.json"\r\nContent-Type: application/json\r\n\r\n{"diagnosis":"2型糖尿病"}\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const result = await scan(body, { contentType: `multipart/form-data; boundary=${boundary}`, at });
+    const paths = result.findings.flatMap((f) => f.paths);
+    expect(finding(result, 'cn_mobile')!.paths).toContain('part:<cn_resident_id>');
+    expect(paths.some((path) => path.startsWith('part:<cn_mobile>$'))).toBe(true);
+    for (const path of paths) {
+      expect(path).not.toContain(idA);
+      expect(path).not.toContain(mobileB);
+    }
+  });
+
   it('scans any text/* as text, with hotwords', async () => {
     const result = await scan(`客户：张三，身份证号码：${idA}，联系电话 ${mobileA}。`, { contentType: 'text/markdown', at });
     expect(result.records).toBe(1);
