@@ -107,7 +107,9 @@ function decodeLayer(layer: 'gzip' | 'deflate' | 'br', input: Uint8Array, cap: n
     }
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw limitError(cap, error);
-    throw new XborderError('XB_ERR_BAD_INPUT', `body is not valid ${layer} data`, { cause: error });
+    // A body its declared encoding cannot undo cannot be inspected: refused like an unknown
+    // encoding (and so recorded, CLARIFICATIONS 14), not waved off as a bad request.
+    throw new XborderError('XB_ERR_UNSUPPORTED_ENCODING', `body is not valid ${layer} data`, { cause: error });
   }
 }
 

@@ -161,6 +161,18 @@ describe('bodies the gateway cannot inspect are refused and recorded', () => {
     expect(nothingForwarded()).toBe(before);
   });
 
+  it('records a body its declared encoding cannot undo (corrupt gzip) as uninspectable, and forwards nothing', async () => {
+    const before = nothingForwarded();
+    const gz = gzipSync(Buffer.from(JSON.stringify({ travellers: [{ name: '赵六', idNo: '11010519491231002X' }] })));
+    const response = await send(t.url, {
+      path: '/x/partner/orders',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gz.subarray(0, gz.length - 12),
+    });
+    await expectRecordedRefusal(response, 'XB_ERR_UNSUPPORTED_ENCODING', 415);
+    expect(nothingForwarded()).toBe(before);
+  });
+
   it('answers 415 for an encoding it cannot decode (zstd)', async () => {
     const response = await send(t.url, {
       path: '/x/partner/orders',
