@@ -35,6 +35,25 @@ export interface InspectInput {
 // detector needs a digit, an `@`, a non-ASCII character or an escape); skip the scan for it.
 const plainPath = /^[A-Za-z._~/-]*$/;
 
+/**
+ * The path as a recipient that decodes it again reads it: route.ts decoded each segment once, so
+ * `%2531…` is still `%31…` here, digits the scan cannot see. Escapes are undone while any remain
+ * (bounded, as detect does for form and query values); a malformed run is left as it stands.
+ */
+function fullyDecoded(text: string): string {
+  let current = text;
+  for (let round = 0; round < 5 && /%[0-9A-Fa-f]{2}/.test(current); round++) {
+    current = current.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
+  return current;
+}
+
 export async function inspectTransfer(input: InspectInput): Promise<Inspection> {
   // How the body is to be read (charset, boundary) must be one reading for the scan and the
   // recipient alike (charset.ts). An empty body has nothing to be misread.
@@ -50,7 +69,8 @@ export async function inspectTransfer(input: InspectInput): Promise<Inspection> 
     ...(input.body.length === 0 ? { contentType: 'text/plain' } : input.contentType ? { contentType: input.contentType } : {}),
     ...(input.contentEncoding && input.body.length > 0 ? { contentEncoding: input.contentEncoding } : {}),
   });
-  const pathText = `/${input.route.segments.join('/')}`;
+  const routePath = `/${input.route.segments.join('/')}`;
+  const pathText = fullyDecoded(routePath);
   const extra: { label: string; text: string; contentType: string }[] = [];
   if (!plainPath.test(pathText)) extra.push({ label: 'url:path', text: pathText, contentType: 'text/plain; charset=utf-8' });
   if (input.route.query !== '') extra.push({ label: 'url:query', text: input.route.query, contentType: 'application/x-www-form-urlencoded' });
@@ -60,7 +80,8 @@ export async function inspectTransfer(input: InspectInput): Promise<Inspection> 
   let findings = result.findings;
   const subjects = [...evidence.subjects];
   let outsideBody = false;
-  let maskedPath = `/${input.route.destinationId}${pathText === '/' ? '' : pathText}`;
+  // Recorded as routed; only a path holding values is recorded as read, with them starred.
+  let maskedPath = `/${input.route.destinationId}${routePath === '/' ? '' : routePath}`;
   let { records, subjects: subjectCount, sensitiveSubjects, identifiable } = result;
   for (const part of extra) {
     const scanned = await scanWithEvidence(part.text, { ...input.options, contentType: part.contentType });

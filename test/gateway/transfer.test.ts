@@ -161,6 +161,17 @@ describe('a transfer through the gateway', () => {
     expect(JSON.stringify(decision)).not.toContain('13812345678');
   });
 
+  it('finds a value percent-encoded twice in the path, and records the path with it starred', async () => {
+    const twice = [...'13812345678'].map((digit) => `%25${digit.charCodeAt(0).toString(16)}`).join('');
+    const response = await transfer(tokens.pingtan, { ok: true }, { path: `/x/partner/customers/${twice}/orders` });
+    const records = await recordsOf(String(response.headers['x-xborder-decision-id']));
+    const decision = records.find((record) => record.kind === 'decision');
+    const found = decision && 'findings' in decision ? decision.findings.find((finding) => finding.type === 'cn_mobile') : undefined;
+    expect(found?.paths).toEqual(['url:path']);
+    expect(decision && 'path' in decision ? decision.path : '').toBe('/partner/customers/***/orders');
+    expect(JSON.stringify(decision)).not.toContain('13812345678');
+  });
+
   it('inspects and records a malformed JSON body, then refuses it as uninspectable', async () => {
     const before = t.upstream.received.length;
     const response = await send(t.url, {
