@@ -3,7 +3,7 @@
  * together form one record holding one person, like a form body; a JSON, CSV or NDJSON part is
  * walked like a body of that type; a file part of a binary type cannot be inspected and is
  * reported as `unscanned_binary` with its size, never passed silently. Text before the first
- * and after the last part (preamble, epilogue) is scanned as free text.
+ * and after the last part (preamble, epilogue) and each part's header lines are scanned as free text.
  */
 import type { ScanContext } from './context.ts';
 import { kindOf, looksBinary, parseContentType, utf8Of } from './decode.ts';
@@ -16,6 +16,9 @@ interface Part {
   filename: string | null;
   contentType: string | null;
   transferEncoding: string | null;
+  /** The part's header lines, `body[headersStart, headersEnd)`: a file name or a part name may carry a value. */
+  headersStart: number;
+  headersEnd: number;
   start: number;
   end: number;
 }
@@ -76,7 +79,7 @@ export function splitParts(body: Buffer, boundary: string): Layout | null {
       end = body.length;
     } else if (body[next] === 10) next += 1;
     const headers = body.toString('utf8', lineEnd + 1, headersEnd);
-    const part: Part = { name: '', filename: null, contentType: null, transferEncoding: null, start: bodyStart, end };
+    const part: Part = { name: '', filename: null, contentType: null, transferEncoding: null, headersStart: lineEnd + 1, headersEnd, start: bodyStart, end };
     for (const line of headers.split(/\r?\n/)) {
       const colon = line.indexOf(':');
       if (colon < 0) continue;
@@ -110,6 +113,8 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, 
     // paths go to the audit log, which must never hold a personal value (CLARIFICATIONS 14).
     const named = part.name === '' ? null : ctx.field(part.name);
     const root = `part:${named?.keyHoldsValues ? named.segment.slice(1) : part.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').slice(0, 64)}`;
+    // The headers leave with the part: `filename="13812345678.pdf"`, or a name that is an ID.
+    scanText(ctx, body, part.headersStart, part.headersEnd, `${root}:headers`, fields);
     const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
     let bytes = body.subarray(part.start, part.end);
     const inPlace = part.transferEncoding !== 'base64' && (type.charset === 'utf-8' || type.charset === 'utf8');

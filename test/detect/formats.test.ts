@@ -106,6 +106,25 @@ describe('body formats', () => {
     }
   });
 
+  it('scans each part\'s header lines: a file name or a part name that carries a value leaves with the part', async () => {
+    const boundary = 'XBORDERb0undary';
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="scan"; filename="${mobileA}.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\u0000\u0001\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="${idA}"\r\n\r\nok\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const { result, evidence } = await scanWithEvidence(body, { contentType: `multipart/form-data; boundary=${boundary}`, at });
+    expect(finding(result, 'cn_mobile')).toMatchObject({ count: 1, paths: ['part:scan:headers'] });
+    expect(finding(result, 'cn_resident_id')).toMatchObject({ count: 1, paths: ['part:<cn_resident_id>:headers'] });
+    // Spans point into the body, so a masker can star the file name.
+    const mobile = evidence.spans.find((span) => span.type === 'cn_mobile')!;
+    expect(body.slice(mobile.start, mobile.end)).toBe(mobileA);
+    // An ordinary header block adds nothing.
+    const plain = await scan(`--${boundary}\r\nContent-Disposition: form-data; name="note"; filename="notes-2026.txt"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--${boundary}--\r\n`, { contentType: `multipart/form-data; boundary=${boundary}`, at });
+    expect(plain.findings).toEqual([]);
+  });
+
   it('scans any text/* as text, with hotwords', async () => {
     const result = await scan(`客户：张三，身份证号码：${idA}，联系电话 ${mobileA}。`, { contentType: 'text/markdown', at });
     expect(result.records).toBe(1);
