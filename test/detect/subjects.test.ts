@@ -90,4 +90,15 @@ describe('counting people (CLARIFICATIONS 1–3)', () => {
     const text = `客户身份证号码：${idA}，手机 ${mobileB}`;
     expect((await scan(text, { contentType: 'text/plain', at })).subjects).toBe(1);
   });
+
+  it('keeps a free-text person\'s identifiers distinct however many it holds (one person, each identifier once)', async () => {
+    // Past 16 identifiers a person checks them in a set: the same answer as the list gave.
+    const mobiles = Array.from({ length: 40 }, (_, i) => `139${String(20_000_000 + i * 7919).padStart(8, '0')}`);
+    const text = [...mobiles, ...mobiles.slice(0, 25).reverse(), ...mobiles].map((mobile) => `客户 手机 ${mobile}`).join('\n');
+    const { result, evidence } = await scanWithEvidence(text, { contentType: 'text/plain', at });
+    expect(result.subjects).toBe(1);
+    expect(result.findings.find((f) => f.type === 'cn_mobile')?.count).toBe(105);
+    expect(evidence.subjects).toHaveLength(1);
+    expect([...evidence.subjects[0]!.identifiers].sort()).toEqual(mobiles.map((mobile) => `cn_mobile:${mobile}`).sort());
+  });
 });
