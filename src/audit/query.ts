@@ -105,8 +105,9 @@ export const csvColumns = [
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  // Quote always when needed; a leading = + - @ is neutralised so a spreadsheet never runs it.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
+  // Quote always when needed; a leading = + - @, or a tab or CR (spreadsheets skip them before a
+  // formula: OWASP CSV injection), is neutralised so a spreadsheet never runs it.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -143,7 +143,7 @@ describe.each(backends)('audit store on $name', (backend) => {
 
   it('streams records as NDJSON and as CSV with a header', async () => {
     const s = await open();
-    for (let i = 0; i < 3; i++) await s.append(decisionRecord({ dataset: i === 0 ? '=cmd()' : 'crm, "vip"' }));
+    for (const dataset of ['=cmd()', 'crm, "vip"', '\t=1+1']) await s.append(decisionRecord({ dataset }));
     const driver = await openDriver(backend.options());
     try {
       const ndjson: string[] = [];
@@ -155,6 +155,7 @@ describe.each(backends)('audit store on $name', (backend) => {
       expect(csv[0]).toMatch(/^id,node,leafIndex,seq,kind,decisionId,at,/);
       expect(csv[1]).toContain("'=cmd()");
       expect(csv[2]).toContain('"crm, ""vip"""');
+      expect(csv[3]).toContain("'\t=1+1");
     } finally {
       await driver.close();
     }
