@@ -4,7 +4,7 @@
  * database (`audit verify`) or by an export file (`audit verify --export`), same checks.
  */
 import { verifyCheckpoint, type PublicKeyEntry, type SignedCheckpoint } from './checkpoint.ts';
-import { consistencyRanges, Frontier, fromHex, nodeHash, recordLeafHash, splitPoint, toHex, verifyConsistency, type Hash } from './merkle.ts';
+import { consistencyRanges, emptyTreeHash, fromHex, nodeHash, recordLeafHash, toHex, verifyConsistency, type Hash } from './merkle.ts';
 import { storedRecordSchema, type StoredRecord } from './records.ts';
 import { zoneKey } from './writer.ts';
 
@@ -48,48 +48,70 @@ class Failed extends Error {
   }
 }
 
-// 32,768 leaves (1 MiB) a chunk: the log grows without copying what it holds already.
-const chunkBits = 15;
-const chunkLeaves = 1 << chunkBits;
-
 /**
- * The recomputed leaf hashes, 32 bytes each, packed in chunks: held as one Buffer a leaf they
- * took about 450 bytes of memory each, so a log of ten million records needed 4.5 GB to verify.
+ * The recomputed tree, keeping only the subtree hashes the checks after the stream ask for: the
+ * consistency proofs between consecutive checkpoints and the roots of trusted checkpoints. Every
+ * range such a proof from size m to size n names is a node of the tree of size n (RFC 9162
+ * §2.1.4): a complete subtree, caught when the tree forms it, or a right-edge node [s, n), folded
+ * from the right edge when the tree reaches size n. So the verifier holds O(checkpoints × log n)
+ * hashes, not one a record (it held every leaf hash: 32 bytes a record, 970 MB a million before
+ * they were packed).
  */
-class PackedLeaves {
-  private readonly chunks: Buffer[] = [];
+class StreamedTree {
+  /** The right edge: complete subtrees of strictly decreasing width. */
+  private readonly edge: { start: number; width: number; hash: Hash }[] = [];
+  /** Complete subtrees wanted, by `start:width`; null until formed. */
+  private readonly complete = new Map<string, Hash | null>();
+  /** Right-edge nodes wanted, by end, then start; null until the tree reaches the end. */
+  private readonly rightEdges = new Map<number, Map<number, Hash | null>>();
   size = 0;
 
-  push(hash: Hash): void {
-    const offset = (this.size & (chunkLeaves - 1)) * 32;
-    if (offset === 0) this.chunks.push(Buffer.allocUnsafe(chunkLeaves * 32));
-    hash.copy(this.chunks[this.chunks.length - 1]!, offset);
-    this.size += 1;
-  }
-
-  at(index: number): Hash {
-    const offset = (index & (chunkLeaves - 1)) * 32;
-    return this.chunks[index >>> chunkBits]!.subarray(offset, offset + 32);
-  }
-}
-
-/** Subtree hashes over the recomputed leaves, caching aligned subtrees for repeated proofs. */
-class LeafRanges {
-  private readonly cache = new Map<string, Hash>();
-  constructor(private readonly leaves: PackedLeaves) {}
-  range(start: number, end: number): Hash {
-    const n = end - start;
-    if (n <= 256) {
-      const tree = new Frontier();
-      for (let i = start; i < end; i++) tree.push(this.leaves.at(i));
-      return tree.root();
+  want(start: number, end: number): void {
+    const width = end - start;
+    if ((width & (width - 1)) === 0 && start % width === 0) this.complete.set(`${start}:${width}`, null);
+    else {
+      let starts = this.rightEdges.get(end);
+      if (!starts) this.rightEdges.set(end, (starts = new Map()));
+      starts.set(start, null);
     }
-    const key = `${start}:${n}`;
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    const k = splitPoint(n);
-    const hash = nodeHash(this.range(start, start + k), this.range(start + k, end));
-    if ((n & (n - 1)) === 0) this.cache.set(key, hash);
+  }
+
+  push(leaf: Hash): void {
+    let node = { start: this.size, width: 1, hash: leaf };
+    this.catch(node);
+    while (this.edge.length > 0 && this.edge[this.edge.length - 1]!.width === node.width) {
+      const left = this.edge.pop()!;
+      node = { start: left.start, width: left.width * 2, hash: nodeHash(left.hash, node.hash) };
+      this.catch(node);
+    }
+    this.edge.push(node);
+    this.size += 1;
+    const starts = this.rightEdges.get(this.size);
+    if (starts) for (const start of starts.keys()) starts.set(start, this.fold(start));
+  }
+
+  root(): Hash {
+    return this.fold(0) ?? emptyTreeHash;
+  }
+
+  /** The hash of a range asked for with `want` before the stream, or null if the tree never formed it. */
+  range(start: number, end: number): Hash | null {
+    const width = end - start;
+    if ((width & (width - 1)) === 0 && start % width === 0) return this.complete.get(`${start}:${width}`) ?? null;
+    return this.rightEdges.get(end)?.get(start) ?? null;
+  }
+
+  private catch(node: { start: number; width: number; hash: Hash }): void {
+    const key = `${node.start}:${node.width}`;
+    if (this.complete.has(key)) this.complete.set(key, node.hash);
+  }
+
+  /** The right edge from the subtree starting at `start` to the end, folded: the node [start, size). */
+  private fold(start: number): Hash | null {
+    const from = this.edge.findIndex((node) => node.start === start);
+    if (from < 0) return null;
+    let hash = this.edge[this.edge.length - 1]!.hash;
+    for (let i = this.edge.length - 2; i >= from; i--) hash = nodeHash(this.edge[i]!.hash, hash);
     return hash;
   }
 }
@@ -110,8 +132,9 @@ export async function verifyNode(
     const check = await verifyCheckpoint(checkpoint, keys);
     if (!check.ok) throw new Failed({ node, checkpointSize: checkpoint.size, message: `checkpoint of size ${checkpoint.size} (${checkpoint.time}): ${check.reason}` });
   }
-  const leaves = new PackedLeaves();
-  const frontier = new Frontier();
+  const frontier = new StreamedTree();
+  for (let i = 1; i < ordered.length; i++) for (const [start, end] of consistencyRanges(ordered[i - 1]!.size, ordered[i]!.size)) frontier.want(start, end);
+  for (const kept of trusted) if (kept.size > 0) frontier.want(0, kept.size);
   const zoneSeq = new Map<string, number>();
   let next = 0;
   let lastGood = 0;
@@ -144,7 +167,6 @@ export async function verifyNode(
     if (columns && (columns.kind !== record.kind || columns.decisionId !== record.decisionId || columns.zone !== zone || columns.enterprise !== (record.enterprise ?? null))) {
       throw new Failed({ node, leafIndex: at, zone, seq: record.seq, message: `record ${describe(record)}: its query columns differ from the record` });
     }
-    leaves.push(hash);
     frontier.push(hash);
     while (next < ordered.length && ordered[next]!.size === frontier.size) {
       const checkpoint = ordered[next]!;
@@ -159,11 +181,16 @@ export async function verifyNode(
   if (pending) {
     throw new Failed({ node, checkpointSize: pending.size, leafIndex: frontier.size, message: `log truncated: checkpoint of size ${pending.size} (${pending.time}) but only ${frontier.size} records; first missing leafIndex ${frontier.size}` });
   }
-  const ranges = new LeafRanges(leaves);
+  const range = (start: number, end: number): Hash => {
+    const hash = frontier.range(start, end);
+    // Cannot happen for ranges of a tree the stream reached (every one was asked for above).
+    if (hash === null) throw new Error(`xborder: verify did not keep the subtree [${start}, ${end})`);
+    return hash;
+  };
   let proofs = 0;
   for (let i = 1; i < ordered.length; i++) {
     const [a, b] = [ordered[i - 1]!, ordered[i]!];
-    const path = consistencyRanges(a.size, b.size).map(([s, e]) => ranges.range(s, e));
+    const path = consistencyRanges(a.size, b.size).map(([s, e]) => range(s, e));
     if (!verifyConsistency(a.size, b.size, path, fromHex(a.root), fromHex(b.root))) {
       throw new Failed({ node, checkpointSize: b.size, message: `checkpoint of size ${b.size} is not consistent with checkpoint of size ${a.size}` });
     }
@@ -172,15 +199,15 @@ export async function verifyNode(
   for (const kept of trusted) {
     const check = await verifyCheckpoint(kept, keys);
     if (!check.ok) throw new Failed({ node, checkpointSize: kept.size, message: `trusted checkpoint of size ${kept.size}: ${check.reason}` });
-    if (kept.size > leaves.size) {
-      throw new Failed({ node, checkpointSize: kept.size, leafIndex: leaves.size, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${leaves.size}` });
+    if (kept.size > frontier.size) {
+      throw new Failed({ node, checkpointSize: kept.size, leafIndex: frontier.size, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${frontier.size}` });
     }
-    if (toHex(ranges.range(0, kept.size)) !== kept.root) {
+    if (toHex(kept.size === 0 ? emptyTreeHash : range(0, kept.size)) !== kept.root) {
       throw new Failed({ node, checkpointSize: kept.size, message: `the log was rewritten: its first ${kept.size} records do not match the trusted checkpoint (${kept.time})` });
     }
   }
   const latest = ordered[ordered.length - 1]?.size ?? 0;
-  return { node, records: leaves.size, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: leaves.size - latest };
+  return { node, records: frontier.size, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: frontier.size - latest };
 }
 
 /** `verifyNode` for callers that feed nodes one at a time (an export file, read in order). */

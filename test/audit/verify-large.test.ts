@@ -82,3 +82,28 @@ describe('verifying a log longer than a chunk of packed leaves', () => {
     expect((await verifyExport(file)).failure).toMatchObject({ node: 'm', message: expect.stringContaining('are not together') });
   });
 });
+
+describe('the streamed tree behind verify', () => {
+  it('checks the consistency of checkpoints at any sizes, and trusted ones anywhere below the head', { timeout: 60_000 }, async () => {
+    const fc = await import('fast-check');
+    const count = 150;
+    const rowsOf = async function* (): AsyncGenerator<LeafRow> {
+      for (let i = 0; i < count; i++) yield { leafIndex: i, body: body(i) };
+    };
+    const rootAt = (size: number) => {
+      const tree = new Frontier();
+      for (let i = 0; i < size; i++) tree.push(textLeafHash(body(i)));
+      return tree.root().toString('hex');
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 1, max: count }), { maxLength: 8 }), fc.uniqueArray(fc.integer({ min: 1, max: count }), { maxLength: 3 }), async (at, kept) => {
+        const checkpoints = await Promise.all(at.map((size) => signed(size, rootAt(size))));
+        const trusted = await Promise.all(kept.map((size) => signed(size, rootAt(size))));
+        const report = await verifyLog({ nodes: ['n'], rows: rowsOf, checkpoints, keys, trusted });
+        expect(report.failure).toBeNull();
+        expect(report.nodes[0]).toMatchObject({ records: count, consistencyProofs: Math.max(0, at.length - 1), trusted: kept.length });
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
