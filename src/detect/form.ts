@@ -53,7 +53,9 @@ export function decodeFormComponent(raw: string): string {
   try {
     text = decodeURIComponent(spaced);
   } catch {
-    text = spaced.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    // One malformed escape (a user's "100%") must not turn the rest into Latin-1 mojibake: a
+    // hotword beside a passport number read as mojibake let the number go unfound.
+    text = percentDecoded(spaced);
   }
   for (let round = 1; round < maxDecodings && percentEscape.test(text); round++) text = percentDecoded(text);
   return text;

@@ -69,6 +69,15 @@ describe('body formats', () => {
     expect(body.slice(mobile.start, mobile.end)).toBe(encodeURIComponent(`手机 ${mobileA}`));
   });
 
+  it('reads the rest of a form value as UTF-8 when one escape in it is malformed (a trailing "100%")', async () => {
+    // The passport number counts only beside its hotword (CLARIFICATIONS 2), which must survive.
+    for (const tail of ['', '%20100%', '%zz']) {
+      const body = `note=${encodeURIComponent('护照号码 E12345678 折扣')}${tail}`;
+      const result = await scan(body, { contentType: 'application/x-www-form-urlencoded', at });
+      expect(finding(result, 'cn_passport'), tail).toMatchObject({ count: 1, paths: ['form.note'] });
+    }
+  });
+
   it('walks multipart part by part with each part its own type; binary files are unscanned', async () => {
     const boundary = 'XBORDERb0undary';
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
