@@ -69,6 +69,11 @@ const financialBit = categoryBit('financial_account');
 
 /** Keys longer than this are not cached (a hostile body could make every key distinct and huge). */
 const maxCachedKey = 256;
+// Probes of the slot table, at most. fieldHash reads only a key's length and end bytes, so keys
+// alike at both ends (k1x7, k2x7…; 13920000001, 13920000011…) share one chain of slots, and
+// walking the whole chain for each key made 300,000 such keys take 45 s (on the gateway's event
+// loop). Past this many probes a key is looked up in the field cache, whose Map hashes it whole.
+const maxProbes = 8;
 /**
  * Field meanings shared by every scan: the same few hundred names recur across transfers. A
  * body of distinct random keys can only make the cache start over, never grow past the bound.
@@ -147,7 +152,7 @@ export class ScanContext {
   fieldAt(src: Buffer, start: number, end: number, hash: number): FieldInfo {
     const length = end - start;
     const mask = this.slotMask;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = hash & mask, probes = 0; probes < maxProbes; slot = (slot + 1) & mask, probes++) {
       const info = this.slotInfos[slot];
       if (info === null || info === undefined) break;
       const key = this.slotKeys[slot]!;
@@ -158,6 +163,7 @@ export class ScanContext {
     return info;
   }
 
+  /** Keeps `key` in the slot table within maxProbes of its slot; a key crowded out is looked up by field() instead. */
   private remember(key: Buffer, hash: number, info: FieldInfo): void {
     if ((this.slotCount + 1) * 2 > this.slotKeys.length) {
       const keys = this.slotKeys;
@@ -173,7 +179,10 @@ export class ScanContext {
     }
     const mask = this.slotMask;
     let slot = hash & mask;
-    while (this.slotInfos[slot] !== null) slot = (slot + 1) & mask;
+    for (let probes = 0; this.slotInfos[slot] !== null; probes++) {
+      if (probes + 1 >= maxProbes) return;
+      slot = (slot + 1) & mask;
+    }
     this.slotKeys[slot] = key;
     this.slotInfos[slot] = info;
     this.slotCount++;

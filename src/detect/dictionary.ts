@@ -49,8 +49,8 @@ function meaningOf(group: DictionaryGroup, entry: string): FieldMeaning {
 const exactNames = new Map<string, FieldMeaning>();
 /** Names that may follow a role prefix ('role' and 'any'). */
 const afterRole = new Map<string, FieldMeaning>();
-/** Names that may follow any prefix, longest first. */
-const anySuffixes: [string, FieldMeaning][] = [];
+/** Names that may follow any prefix, by name; looked up at each of `suffixLengths`, longest first. */
+const anySuffixes = new Map<string, FieldMeaning>();
 
 for (const group of dictionary) {
   for (const reach of ['any', 'role', 'exact'] as const) {
@@ -59,25 +59,38 @@ for (const group of dictionary) {
       const meaning = meaningOf(group, name);
       if (!exactNames.has(key)) exactNames.set(key, meaning);
       if (reach !== 'exact' && !afterRole.has(key)) afterRole.set(key, meaning);
-      if (reach === 'any') anySuffixes.push([key, meaning]);
+      if (reach === 'any' && !anySuffixes.has(key)) anySuffixes.set(key, meaning);
     }
   }
 }
-anySuffixes.sort((x, y) => y[0].length - x[0].length);
+// A Map lookup per distinct suffix length, not an endsWith per name: every distinct key of a
+// body is looked up once, and a body of a million distinct keys walked the whole list for each.
+const suffixLengths = [...new Set([...anySuffixes.keys()].map((name) => name.length))].sort((x, y) => y - x);
+/** The last characters of those names, and the first characters of the role prefixes: most keys end or start otherwise. */
+const suffixEnds = new Set([...anySuffixes.keys()].map((name) => name.charCodeAt(name.length - 1)));
 const roles = rolePrefixes.map(normaliseFieldName).sort((x, y) => y.length - x.length);
+const roleStarts = new Set(roles.map((role) => role.charCodeAt(0)));
 const excluded = new Set(notPersonal);
 
 function lookupNormalised(key: string): FieldMeaning | null {
   if (key.length === 0 || excluded.has(key)) return null;
   const exact = exactNames.get(key);
   if (exact !== undefined) return exact;
-  for (const role of roles) {
-    if (key.length > role.length && key.startsWith(role)) {
-      const meaning = afterRole.get(key.slice(role.length));
+  if (roleStarts.has(key.charCodeAt(0))) {
+    for (const role of roles) {
+      if (key.length > role.length && key.startsWith(role)) {
+        const meaning = afterRole.get(key.slice(role.length));
+        if (meaning !== undefined) return meaning;
+      }
+    }
+  }
+  if (suffixEnds.has(key.charCodeAt(key.length - 1))) {
+    for (const length of suffixLengths) {
+      if (length > key.length) continue;
+      const meaning = anySuffixes.get(length === key.length ? key : key.slice(key.length - length));
       if (meaning !== undefined) return meaning;
     }
   }
-  for (const [suffix, meaning] of anySuffixes) if (key.endsWith(suffix)) return meaning;
   // Numbered copies of a field: phone2, address_1, 联系电话1.
   let unnumbered = key.length;
   while (unnumbered > 0 && key.charCodeAt(unnumbered - 1) >= 48 && key.charCodeAt(unnumbered - 1) <= 57) unnumbered--;

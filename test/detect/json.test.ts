@@ -40,6 +40,18 @@ describe('JSON bodies', () => {
     expect(finding(result, 'cn_mobile')!.count).toBe(1);
   });
 
+  it('reads a field name right however many keys look alike at both ends (they share one chain of the key table)', async () => {
+    // Same length, same first two and last two characters as `diagnosis`: the walker's key hash
+    // sees no difference, so `diagnosis` itself is crowded out of the table and looked up whole.
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    const alike = Array.from({ length: 300 }, (_, i) => `di${letters[i % 26]}${letters[Math.floor(i / 26) % 26]}xyzis`);
+    for (const order of [[...alike, 'diagnosis'], ['diagnosis', ...alike]]) {
+      const records = [Object.fromEntries(order.map((key) => [key, ''] as const)), { diagnosis: '2型糖尿病', name: '张三' }];
+      const result = await scan(JSON.stringify(records), json);
+      expect(finding(result, 'health'), order[0]).toMatchObject({ count: 1, paths: ['$[*].diagnosis'] });
+    }
+  });
+
   it('never puts a raw value in the result', async () => {
     const body = JSON.stringify([{ name: '王小明', idNo: idA, mobile: mobileA, diagnosis: '二型糖尿病', email: 'wang@example.cn' }]);
     const text = JSON.stringify(await scan(body, json));
