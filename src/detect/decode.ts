@@ -22,7 +22,6 @@ export interface ContentType {
 
 /** Textual application types that are read as text rather than refused as binary. */
 const textualApplication = new Set([
-  'application/xml',
   'application/javascript',
   'application/ecmascript',
   'application/graphql',
@@ -40,19 +39,30 @@ export function kindOf(mediaType: string): BodyKind {
   if (mediaType === 'multipart/form-data') return 'multipart';
   // Read as their parser reads them: character references and CDATA must not hide a value (markup.ts).
   if (mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType === 'text/html' || mediaType.endsWith('+xml')) return 'markup';
-  if (mediaType.startsWith('text/') || textualApplication.has(mediaType) || mediaType.endsWith('+xml')) return 'text';
+  if (mediaType.startsWith('text/') || textualApplication.has(mediaType)) return 'text';
   return 'binary';
 }
 
-function parameter(params: string, name: string): string | null {
+/** Every value of parameter `name` in `params` (what follows the media type), in order. */
+function parameterValues(params: string, name: string): string[] {
+  const values: string[] = [];
   for (const part of params.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    return value;
+    values.push(value);
   }
-  return null;
+  return values;
+}
+
+/**
+ * Every value of a Content-Type parameter. The scan honours the first (parseContentType); a
+ * recipient may honour another, so the gateway refuses values that disagree.
+ */
+export function contentTypeParameters(header: string, name: string): string[] {
+  const semi = header.indexOf(';');
+  return semi < 0 ? [] : parameterValues(header.slice(semi + 1), name);
 }
 
 export function parseContentType(header: string | undefined): ContentType {
@@ -62,8 +72,8 @@ export function parseContentType(header: string | undefined): ContentType {
   const params = semi < 0 ? '' : raw.slice(semi + 1);
   return {
     mediaType,
-    charset: (parameter(params, 'charset') ?? 'utf-8').toLowerCase(),
-    boundary: parameter(params, 'boundary'),
+    charset: (parameterValues(params, 'charset')[0] ?? 'utf-8').toLowerCase(),
+    boundary: parameterValues(params, 'boundary')[0] ?? null,
     kind: kindOf(mediaType),
   };
 }

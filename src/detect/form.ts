@@ -57,7 +57,15 @@ export function decodeFormComponent(raw: string): string {
     // hotword beside a passport number read as mojibake let the number go unfound.
     text = percentDecoded(spaced);
   }
-  for (let round = 1; round < maxDecodings && percentEscape.test(text); round++) text = percentDecoded(text);
+  return decodePercentFully(text, maxDecodings - 1);
+}
+
+/**
+ * `%XX` undone as UTF-8 bytes while any remain, `rounds` times at most (a `+` stays a plus):
+ * how a recipient that decodes again reads a value. Malformed escapes are kept.
+ */
+export function decodePercentFully(text: string, rounds = maxDecodings): string {
+  for (let round = 0; round < rounds && percentEscape.test(text); round++) text = percentDecoded(text);
   return text;
 }
 

@@ -16,6 +16,9 @@ import type { ScanEvidence, ScanOptions, ScanResult } from './types.ts';
 
 export type { Finding, ScanEvidence, ScanOptions, ScanResult, SubjectEvidence, ValueSpan } from './types.ts';
 export type { ScanBody } from './scan.ts';
+// Read as the scan reads them, for the gateway's checks around a scan (gateway/charset.ts, inspect.ts).
+export { contentTypeParameters, decodeContent } from './decode.ts';
+export { decodePercentFully } from './form.ts';
 
 /**
  * Scans a body: findings per data type (never a raw value), records and distinct subjects.

@@ -13,7 +13,7 @@
  * RFC 8259 §8.1). A body truly in GBK or Latin-1 is not valid UTF-8 and is inspected as declared.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import zlib from 'node:zlib';
+import { contentTypeParameters, decodeContent } from '../detect/index.ts';
 import { XborderError } from '../errors.ts';
 
 // Labels that detect decodes itself (src/detect/decode.ts charsetLabel), some unknown to TextDecoder.
@@ -43,24 +43,9 @@ export function asciiCompatibleCharset(label: string): boolean {
   return verdict;
 }
 
-/** Every value of a Content-Type parameter, parsed as detect parses it (which honours the first; a recipient may honour another). */
-export function parameterValues(contentType: string, name: string): string[] {
-  const semi = contentType.indexOf(';');
-  if (semi < 0) return [];
-  const values: string[] = [];
-  for (const part of contentType.slice(semi + 1).split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim().toLowerCase() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    values.push(value);
-  }
-  return values;
-}
-
 /** Every `charset` parameter of a Content-Type. */
 export function charsetParameters(contentType: string): string[] {
-  return parameterValues(contentType, 'charset');
+  return contentTypeParameters(contentType, 'charset');
 }
 
 /**
@@ -70,7 +55,7 @@ export function charsetParameters(contentType: string): string[] {
  */
 export function assertOneBoundary(contentType: string | undefined): void {
   if (contentType === undefined) return;
-  const boundaries = new Set(parameterValues(contentType, 'boundary'));
+  const boundaries = new Set(contentTypeParameters(contentType, 'boundary'));
   if (boundaries.size > 1) {
     throw new XborderError('XB_ERR_UNSUPPORTED_ENCODING', `the body declares ${boundaries.size} different multipart boundaries; declare one`);
   }
@@ -121,28 +106,11 @@ export function assertUnambiguousCharset(contentType: string | undefined, decode
   }
 }
 
-/** The body with its Content-Encoding undone, as detect undoes it; null when it cannot be (the scan refuses it then). */
+/** The body with its Content-Encoding undone, as the scan undoes it; null when it cannot be (the scan refuses it then). */
 export function undoContentEncoding(body: Uint8Array, contentEncoding: string | undefined, cap: number): Uint8Array | null {
-  if (contentEncoding === undefined) return body;
-  const options = { maxOutputLength: Math.min(cap + 1, 2 ** 31 - 1) };
-  let bytes: Uint8Array = body;
   try {
-    for (const token of contentEncoding.split(',').reverse()) {
-      const layer = token.trim().toLowerCase();
-      if (layer === '' || layer === 'identity') continue;
-      if (layer === 'gzip' || layer === 'x-gzip') bytes = zlib.gunzipSync(bytes, options);
-      else if (layer === 'br') bytes = zlib.brotliDecompressSync(bytes, options);
-      else if (layer === 'deflate') {
-        try {
-          bytes = zlib.inflateSync(bytes, options);
-        } catch {
-          bytes = zlib.inflateRawSync(bytes, options);
-        }
-      } else return null;
-      if (bytes.byteLength > cap) return null;
-    }
+    return decodeContent(body, contentEncoding, cap);
   } catch {
     return null;
   }
-  return bytes;
 }

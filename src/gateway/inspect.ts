@@ -5,7 +5,7 @@
  * findings and subjects merged into the body's, with paths prefixed `url:` and `header:`.
  */
 import { grades } from '../domain.ts';
-import { scanWithEvidence } from '../detect/index.ts';
+import { decodePercentFully, scanWithEvidence } from '../detect/index.ts';
 import type { Finding, ScanEvidence, ScanOptions, ScanResult, SubjectEvidence } from '../detect/types.ts';
 import { assertInspectableCharset, assertOneBoundary, assertUnambiguousCharset, undoContentEncoding } from './charset.ts';
 import type { TransferRoute } from './route.ts';
@@ -35,25 +35,6 @@ export interface InspectInput {
 // detector needs a digit, an `@`, a non-ASCII character or an escape); skip the scan for it.
 const plainPath = /^[A-Za-z._~/-]*$/;
 
-/**
- * The path as a recipient that decodes it again reads it: route.ts decoded each segment once, so
- * `%2531…` is still `%31…` here, digits the scan cannot see. Escapes are undone while any remain
- * (bounded, as detect does for form and query values); a malformed run is left as it stands.
- */
-function fullyDecoded(text: string): string {
-  let current = text;
-  for (let round = 0; round < 5 && /%[0-9A-Fa-f]{2}/.test(current); round++) {
-    current = current.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
-  }
-  return current;
-}
-
 export async function inspectTransfer(input: InspectInput): Promise<Inspection> {
   // How the body is to be read (charset, boundary) must be one reading for the scan and the
   // recipient alike (charset.ts). An empty body has nothing to be misread.
@@ -70,7 +51,8 @@ export async function inspectTransfer(input: InspectInput): Promise<Inspection> 
     ...(input.contentEncoding && input.body.length > 0 ? { contentEncoding: input.contentEncoding } : {}),
   });
   const routePath = `/${input.route.segments.join('/')}`;
-  const pathText = fullyDecoded(routePath);
+  // route.ts decoded each segment once; a recipient that decodes again reads `%2531…` as digits.
+  const pathText = decodePercentFully(routePath);
   const extra: { label: string; text: string; contentType: string }[] = [];
   if (!plainPath.test(pathText)) extra.push({ label: 'url:path', text: pathText, contentType: 'text/plain; charset=utf-8' });
   if (input.route.query !== '') extra.push({ label: 'url:query', text: input.route.query, contentType: 'application/x-www-form-urlencoded' });
