@@ -239,14 +239,9 @@ export async function verifyLog(source: VerifySource): Promise<VerifyReport> {
   const trusted = source.trusted ?? [];
   const nodes = [...new Set([...source.nodes, ...source.checkpoints.map((c) => c.origin), ...trusted.map((c) => c.origin)])].sort();
   for (const node of nodes) {
-    try {
-      reports.push(
-        await verifyNode(node, source.rows(node), source.checkpoints.filter((c) => c.origin === node), source.keys, trusted.filter((c) => c.origin === node)),
-      );
-    } catch (error) {
-      if (error instanceof Failed) return { ok: false, failure: error.failure, nodes: reports };
-      throw error;
-    }
+    const checked = await checkNode(node, source.rows(node), source.checkpoints.filter((c) => c.origin === node), source.keys, trusted.filter((c) => c.origin === node));
+    if (checked.failure) return { ok: false, failure: checked.failure, nodes: reports };
+    reports.push(checked.report);
   }
   return { ok: true, failure: null, nodes: reports };
 }
