@@ -54,6 +54,16 @@ export type Mechanism = (typeof mechanisms)[number];
 export const decisionKinds = ['allow', 'mask', 'deny', 'review'] as const;
 export type DecisionKind = (typeof decisionKinds)[number];
 
+/**
+ * Whether a decided transfer is forwarded. Fail closed: an enforced decision lets it go only as an
+ * allow, or as a mask whose masking was applied; anything else (a deny, `review` once the policy
+ * can return it, a mask that masked nothing) is refused. Report-only mode forwards everything.
+ * The gateway forwards by it, and a restarted store judges by it what may have left (store.ts).
+ */
+export function isForwarded(decision: DecisionKind, enforced: boolean, maskApplied: boolean): boolean {
+  return !enforced || decision === 'allow' || (decision === 'mask' && maskApplied);
+}
+
 export const purposes = [
   'no-pi-trade', // Art. 3
   'foreign-collected-reexport', // Art. 4

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { subjectClasses } from '../domain.ts';
+import { isForwarded, subjectClasses } from '../domain.ts';
 import { XborderError, isXborderError } from '../errors.ts';
 import { loadSigningKey, signCheckpoint, type SignedCheckpoint, type SigningKey } from './checkpoint.ts';
 import { countersIn } from './counters.ts';
@@ -186,8 +186,8 @@ class Store implements AuditStore {
    * between a decision and its outcome), whose people would otherwise stay `reserved` for good:
    * counted, and holding up every transfer that meets them (claims.ts). None of this node's
    * transfers is in flight now: the node lock is held. Nothing is forwarded before its decision
-   * record is on disk, so a reservation without one, or with an enforced deny, was never sent:
-   * released. One decided to go may have left: its people count (CLARIFICATIONS 7 counts a
+   * record is on disk, so a reservation without one, or whose decision was not to forward
+   * (isForwarded), was never sent: released. One decided to go may have left: its people count (CLARIFICATIONS 7 counts a
    * transfer whose first byte left; counting is the safe side of the thresholds), and its
    * outcome record says the outcome is unknown. All are submitted at once, oldest first, so
    * group commit takes them in a few transactions, in the order waiting transfers were queued.
@@ -201,7 +201,7 @@ class Store implements AuditStore {
     const at = this.settings.clock();
     const endings = open.map(({ decision_id: decisionId }, i) => {
       const record = records[i];
-      if (record?.kind !== 'decision' || (record.decision === 'deny' && record.enforced)) {
+      if (record?.kind !== 'decision' || !isForwarded(record.decision, record.enforced, record.masking !== null)) {
         this.recovered.released += 1;
         return this.writer.submit([{ op: 'release', decisionId }]);
       }

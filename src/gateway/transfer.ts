@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { newDecisionId } from '../audit/index.ts';
-import { purposes, shanghaiYear } from '../domain.ts';
+import { isForwarded, purposes, shanghaiYear } from '../domain.ts';
 import { isXborderError, XborderError } from '../errors.ts';
 import { decide, findDestination, findEnterprise, type Decision, type LoadedPolicy } from '../policy/index.ts';
 import { requireRole } from './auth.ts';
@@ -190,11 +190,7 @@ async function decideAndForward(ctx: GatewayContext, exchange: Exchange, admitte
     ctx.metrics.decisions.inc({ decision: decision.decision, zone: enterprise.zone, mechanism: decision.mechanism, enforced: String(decision.enforced) });
     log.decision = decision.decision;
 
-    // Fail closed: an enforced decision lets the transfer go only as an allow, or as a mask whose
-    // masking was applied. Anything else (a deny, `review` once the policy can return it, a mask
-    // that masked nothing) is refused, never forwarded as it came.
-    const goes = decision.decision === 'allow' || (decision.decision === 'mask' && masked);
-    if (decision.enforced && !goes) {
+    if (!isForwarded(decision.decision, decision.enforced, masked)) {
       await release();
       return denialProblem(decision, decisionId);
     }

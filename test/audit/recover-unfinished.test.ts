@@ -71,6 +71,17 @@ describe.each(backends)('unfinished transfers on $name', (backend) => {
     expect(await tallies(s)).toMatchObject({ regulated: 1, reserved: 0 });
   });
 
+  it('judges a mask as the gateway does: sent only if its masking was applied', async () => {
+    const s = await restarted(async (s) => {
+      const unmasked = await reserve(s, ['a']);
+      await s.append(decisionRecord({ decisionId: unmasked, enterprise: 'E1', decision: 'mask', masking: null, tally: 'regulated' }));
+      const masked = await reserve(s, ['b']);
+      await s.append(decisionRecord({ decisionId: masked, enterprise: 'E1', decision: 'mask', masking: { redact: ['cn_mobile'], drop: [], dropMinorRecords: true }, tally: 'regulated' }));
+    });
+    expect(s.recovered).toEqual({ settled: 1, released: 1 });
+    expect(await tallies(s)).toMatchObject({ regulated: 1, reserved: 0 });
+  });
+
   it('hands a released transfer’s people to the one waiting on them before finishing that one too', async () => {
     const s = await restarted(async (s) => {
       await reserve(s, ['a']); // stopped before deciding
