@@ -24,6 +24,7 @@ export interface MatchContext {
   ciio: boolean;
   region: string;
   purpose: Purpose | null;
+  /** The declared dataset, as datasetKey gives it (the gateway takes it in any letter case). */
   dataset: string | null;
   personalInformation: boolean;
   /** Whether this transfer carries subjects of the class (CLARIFICATIONS 4: each class on its own). */
@@ -91,8 +92,7 @@ export function ruleHolds(rule: Rule, ctx: MatchContext): boolean {
   if (c.ciio !== undefined && c.ciio !== ctx.ciio) return false;
   if (c.regions && !c.regions.includes(ctx.region)) return false;
   if (c.purposes && (ctx.purpose === null || !c.purposes.includes(ctx.purpose))) return false;
-  const dataset = ctx.dataset === null ? null : datasetKey(ctx.dataset);
-  if (c.datasets && (dataset === null || !c.datasets.some((d) => datasetKey(d) === dataset))) return false;
+  if (c.datasets && (ctx.dataset === null || !c.datasets.some((d) => datasetKey(d) === ctx.dataset))) return false;
   if (c.personalInformation !== undefined && c.personalInformation !== ctx.personalInformation) return false;
   if (c.subjects?.nonSensitive && !(ctx.carries.nonSensitive && inRange(ctx.cumulative.nonSensitive, c.subjects.nonSensitive))) return false;
   if (c.subjects?.sensitive && !(ctx.carries.sensitive && inRange(ctx.cumulative.sensitive, c.subjects.sensitive))) return false;
@@ -107,7 +107,7 @@ export function matchRules(index: RuleIndex, ctx: MatchContext): Rule[] {
     const bucket = index.buckets.get(key);
     if (bucket) for (const ordinal of bucket) candidates.add(ordinal);
   };
-  if (ctx.dataset !== null) visit(`dataset:${datasetKey(ctx.dataset)}`);
+  if (ctx.dataset !== null) visit(`dataset:${ctx.dataset}`);
   for (const field of ctx.fields) visit(`field:${field}`);
   visit(`industry:${ctx.industry}`);
   for (const type of ctx.types) visit(`type:${type}`);
