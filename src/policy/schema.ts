@@ -143,8 +143,11 @@ export const filingSchema = z
     ref: z.string().min(1),
     destinations: z.array(z.string().min(1)).min(1).optional(),
     covers: z.array(z.string().min(1)).min(1).optional(),
+    /** validFrom: the day the assessment result or certificate was issued, or the contract took effect. */
     validFrom: isoDate,
     validUntil: isoDate,
+    /** Extensions of a security assessment's result granted by the CAC, 3 years each (Art. 9). */
+    extensions: z.number().int().nonnegative().optional(),
   })
   .strict()
   .superRefine((filing, ctx) => {
@@ -155,7 +158,41 @@ export const filingSchema = z
     if (filing.validFrom > filing.validUntil) {
       ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'expected validUntil on or after validFrom' });
     }
+    if (filing.extensions !== undefined && filing.kind !== 'security-assessment') {
+      ctx.addIssue({ code: 'custom', path: ['extensions'], message: 'only a security assessment result is extended (《促进和规范数据跨境流动规定》第九条)' });
+    }
+    // A validity longer than the law gives would let transfers go on under an expired filing.
+    const limit = legalValidity(filing);
+    if (limit !== null && filing.validFrom <= filing.validUntil && filing.validUntil > limit.until) {
+      ctx.addIssue({ code: 'custom', path: ['validUntil'], message: `expected ${limit.until} at the latest: ${limit.why}` });
+    }
   });
+
+/** Same month and day `years` later (29 February falls to 28 February in a common year). */
+function addYears(date: string, years: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(y + years, m - 1, d));
+  if (target.getUTCMonth() !== m - 1) target.setUTCDate(0);
+  return target.toISOString().slice(0, 10);
+}
+
+/**
+ * The latest validUntil the law allows a filing, or null where it sets none (a standard
+ * contract runs for the term the parties agree). The last day is the issue date's anniversary,
+ * inclusive, so a result printed "2026-03-22 to 2029-03-22" loads.
+ */
+function legalValidity(filing: { kind: string; validFrom: string; extensions?: number | undefined }): { until: string; why: string } | null {
+  if (filing.kind === 'security-assessment') {
+    const extensions = filing.extensions ?? 0;
+    const years = 3 * (1 + extensions);
+    const extended = extensions === 0 ? 'add `extensions: N` when the CAC extended it' : `${extensions} extension(s) of 3 years`;
+    return { until: addYears(filing.validFrom, years), why: `a security assessment result is valid 3 years from issue, ${extended} (《促进和规范数据跨境流动规定》第九条)` };
+  }
+  if (filing.kind === 'certification') {
+    return { until: addYears(filing.validFrom, 3), why: 'a personal information protection certificate is valid 3 years; a renewed one is a new filing (《个人信息出境认证办法》)' };
+  }
+  return null;
+}
 export type Filing = z.infer<typeof filingSchema>;
 
 /** GB 32100-2015 charset: digits and capitals without I, O, S, V, Z. */

@@ -115,6 +115,32 @@ describe('loadPolicy', () => {
     expect(found.some((l) => l.startsWith('policies/destinations.yaml:8:13 destinations[1].region: expected an ISO 3166'))).toBe(true);
   });
 
+  it('refuses a filing valid longer than the law allows its kind, and counts extensions of an assessment', async () => {
+    const filing = (kind: string, validFrom: string, validUntil: string, extra = '') => `      - kind: ${kind}
+        ref: R-${kind}-${validUntil}
+        destinations: [test-recipient-a]
+        validFrom: ${validFrom}
+        validUntil: ${validUntil}
+${extra}`;
+    const filings = [
+      filing('security-assessment', '2023-06-01', '2026-06-01'), // the third anniversary: allowed
+      filing('security-assessment', '2023-06-01', '2026-06-02'),
+      filing('security-assessment', '2023-06-01', '2029-06-01', '        extensions: 1\n'),
+      filing('security-assessment', '2023-06-01', '2029-06-02', '        extensions: 1\n'),
+      filing('certification', '2024-02-29', '2027-02-28'),
+      filing('certification', '2024-02-29', '2027-03-01'),
+      filing('standard-contract', '2026-01-01', '2036-12-31'), // a contract runs for its agreed term
+      filing('standard-contract', '2026-01-01', '2026-12-31', '        extensions: 1\n'),
+    ];
+    const found = await problems(await policyCopy({ 'policies/enterprises.yaml': enterprise(`    filings:\n${filings.join('')}`) }));
+    expect(found).toEqual([
+      expect.stringMatching(/^policies\/enterprises\.yaml:\d+:\d+ enterprises\[0\]\.filings\[1\]\.validUntil: expected 2026-06-01 at the latest: a security assessment result is valid 3 years from issue, add `extensions: N` when the CAC extended it \(《促进和规范数据跨境流动规定》第九条\)$/),
+      expect.stringMatching(/filings\[3\]\.validUntil: expected 2029-06-01 at the latest: .* 1 extension\(s\) of 3 years/),
+      expect.stringMatching(/filings\[5\]\.validUntil: expected 2027-02-28 at the latest: a personal information protection certificate is valid 3 years/),
+      expect.stringMatching(/filings\[7\]\.extensions: only a security assessment result is extended/),
+    ]);
+  });
+
   it('reports a zone naming an unknown rule set', async () => {
     const gateway = (await readFile(join(packageRoot, 'policies/gateway.yaml'), 'utf8')).replace('ruleSets: [national, fuzhou]', 'ruleSets: [national, fuzhou-2030]');
     const found = await problems(await policyCopy({ 'policies/gateway.yaml': gateway }));
