@@ -1,8 +1,9 @@
 /**
  * `/x/{destination}/{path…}` → the destination's upstream. The upstream URL is built by joining
  * validated, re-encoded segments to the destination's base path, so no path trick (`..`,
- * `%2e%2e`, `%2f`, backslashes, `//host`, absolute request targets) can reach another host or
- * leave the base path: the gateway is never an open proxy (DESIGN.md §3 destination).
+ * `%2e%2e`, `%2f`, backslashes, `//host`, absolute request targets, `..;x`, full-width `．．`)
+ * can reach another host or leave the base path: the gateway is never an open proxy (DESIGN.md
+ * §3 destination).
  */
 import { XborderError } from '../errors.ts';
 
@@ -52,18 +53,32 @@ export function parseTransferTarget(rawTarget: string): TransferRoute {
   const segments = rest.map((part) => {
     if (part === '') throw rejected('empty path segments (//) are not accepted');
     const segment = decodeSegment(part);
-    // Tomcat, Jetty and Spring drop a segment's `;parameters` before resolving dot segments, so
-    // `..;x` is `..` to them and would leave the base path.
-    const bare = segment.split(';', 1)[0];
-    if (bare === '.' || bare === '..') throw rejected('dot segments are not accepted in the path');
-    if (segment.includes('/') || segment.includes('\\')) throw rejected('encoded slashes are not accepted in the path');
-    if (encodedSeparator.test(segment)) throw rejected('doubly encoded separators are not accepted in the path');
-    if (controlCharacter.test(segment)) throw rejected('control characters are not accepted in the path');
+    checkSegment(segment, '');
+    // An upstream that folds compatibility characters (NFKC, or a Windows best-fit code page)
+    // reads `．．` as `..`, `／` as `/`, `％２ｅ` as `%2e`: the folded form must pass too.
+    const folded = foldSlashes(segment.normalize('NFKC'));
+    if (folded !== segment) checkSegment(folded, ' (as an upstream folding full-width and look-alike characters reads it)');
     return segment;
   });
   if (controlCharacter.test(query) || query.includes(' ')) throw rejected('the query string is malformed');
   return { destinationId, segments, trailingSlash, query };
 }
+
+function checkSegment(segment: string, reading: string): void {
+  // Tomcat, Jetty and Spring drop a segment's `;parameters` before resolving dot segments, so
+  // `..;x` is `..` to them and would leave the base path.
+  const bare = segment.split(';', 1)[0];
+  if (bare === '.' || bare === '..') throw rejected(`dot segments are not accepted in the path${reading}`);
+  if (segment.includes('/') || segment.includes('\\')) throw rejected(`encoded slashes are not accepted in the path${reading}`);
+  if (encodedSeparator.test(segment)) throw rejected(`doubly encoded separators are not accepted in the path${reading}`);
+  if (controlCharacter.test(segment)) throw rejected(`control characters are not accepted in the path${reading}`);
+}
+
+// Look-alikes of `/` and `\` that NFKC keeps (Unicode TR39 confusables: ∕ ⁄ ⧸, ∖ ⧵ ⧹ and the
+// combining ⃥): no real path segment holds them, and a folding upstream may read a separator.
+const slashLookAlikes: Record<string, string> = { '\u2215': '/', '\u2044': '/', '\u29f8': '/', '\u2216': '\\', '\u29f5': '\\', '\u29f9': '\\', '\u20e5': '\\' };
+const slashLookAlike = /[\u2215\u2044\u29f8\u2216\u29f5\u29f9\u20e5]/g;
+const foldSlashes = (text: string) => text.replace(slashLookAlike, (c) => slashLookAlikes[c] ?? c);
 
 function decodeSegment(part: string): string {
   try {

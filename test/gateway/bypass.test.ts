@@ -154,6 +154,32 @@ describe('the path under the destination', () => {
     },
   );
 
+  // An upstream that folds compatibility characters (NFKC, a Windows best-fit code page) reads
+  // full-width dots and slashes, and look-alikes of them, as the real ones.
+  it.each([
+    ['．．', '/x/partner/%EF%BC%8E%EF%BC%8E/private'],
+    ['‥ (two dot leader)', '/x/partner/%E2%80%A5/private'],
+    ['．．;x', '/x/partner/%EF%BC%8E%EF%BC%8E;x/private'],
+    ['a／b', '/x/partner/a%EF%BC%8Fb'],
+    ['a＼b', '/x/partner/a%EF%BC%BCb'],
+    ['a∕b (division slash)', '/x/partner/a%E2%88%95b'],
+    ['a∖b (set minus)', '/x/partner/a%E2%88%96b'],
+    ['％２ｅ％２ｅ', '/x/partner/%EF%BC%85%EF%BC%92%EF%BD%85%EF%BC%85%EF%BC%92%EF%BD%85/private'],
+  ])('refuses %s: a separator once full-width and look-alike characters are folded (400, nothing forwarded)', async (_, path) => {
+    const before = t.upstream.received.length + t.other.received.length;
+    const response = await post('{}', { 'content-type': 'application/json' }, path);
+    expect(response.status).toBe(400);
+    expect(response.json<{ code: string; detail: string }>()).toMatchObject({ code: 'XB_ERR_PATH_REJECTED', detail: expect.stringContaining('folding full-width') });
+    expect(t.upstream.received.length + t.other.received.length).toBe(before);
+  });
+
+  it('forwards full-width letters and digits, which fold to no separator', async () => {
+    const before = t.upstream.received.length;
+    const response = await post('{}', { 'content-type': 'application/json' }, '/x/partner/%EF%BD%8F%EF%BD%92%EF%BD%84%EF%BD%85%EF%BD%92%EF%BD%93/%EF%BC%94%EF%BC%92');
+    expect(response.status).toBe(200);
+    expect(t.upstream.received.slice(before).map((hit) => hit.url)).toEqual(['/api/v1/%EF%BD%8F%EF%BD%92%EF%BD%84%EF%BD%85%EF%BD%92%EF%BD%93/%EF%BC%94%EF%BC%92']);
+  });
+
   it('still forwards path parameters on ordinary segments', async () => {
     const before = t.upstream.received.length;
     const response = await post('{}', { 'content-type': 'application/json' }, '/x/partner/orders;v=2/42');
