@@ -31,8 +31,9 @@ export function whereClause(filter: AuditQuery): { sql: string; params: unknown[
     params.push(...zones);
   }
   if (filter.dataType !== undefined) {
-    conditions.push('data_types LIKE ?');
-    params.push(`%,${filter.dataType.replace(/[%_,]/g, '')},%`);
+    // Escaped, not stripped: nearly every type id holds `_` (`cn_resident_id`), LIKE's one-character wildcard.
+    conditions.push("data_types LIKE ? ESCAPE '\\'");
+    params.push(`%,${filter.dataType.replace(/,/g, '').replace(/[\\%_]/g, '\\$&')},%`);
   }
   if (filter.from !== undefined) {
     conditions.push('at >= ?');

@@ -141,6 +141,19 @@ describe.each(backends)('audit store on $name', (backend) => {
     await expect(s.query({}, { cursor: 'not-a-cursor', limit: 5 })).rejects.toMatchObject({ code: 'XB_ERR_BAD_INPUT' });
   });
 
+  it('filters by a data type whose id holds an underscore, matching the id literally', async () => {
+    const s = await open();
+    const mobile = [{ type: 'cn_mobile', count: 1, grade: 'pi' as const, sensitive: false, paths: ['$.mobile'] }];
+    const lookalike = [{ type: 'cnXmobile', count: 1, grade: 'pi' as const, sensitive: false, paths: ['$.x'] }];
+    await s.append(decisionRecord({ findings: mobile }));
+    await s.append(decisionRecord({ findings: lookalike }));
+    const types = async (dataType: string) =>
+      (await s.query({ dataType }, { limit: 100 })).records.map((r) => (r.kind === 'decision' ? r.findings.map((f) => f.type).join() : ''));
+    expect(await types('cn_mobile')).toEqual(['cn_mobile']);
+    expect(await types('cn%')).toEqual([]);
+    expect(await types('cn_mobil_')).toEqual([]);
+  });
+
   it('streams records as NDJSON and as CSV with a header', async () => {
     const s = await open();
     for (const dataset of ['=cmd()', 'crm, "vip"', '\t=1+1']) await s.append(decisionRecord({ dataset }));
