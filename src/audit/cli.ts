@@ -10,6 +10,7 @@ import { XborderError } from '../errors.ts';
 import { UsageError, parseOptions, usage, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
 import { verifyExport, writeExport } from './export.ts';
+import { timeBound } from './query.ts';
 import { verifyStore } from './sources.ts';
 import { openDriver, openStore } from './store.ts';
 import type { AuditQuery } from './types.ts';
@@ -117,8 +118,8 @@ const exportCommand: Command = {
       ['--data-type T', 'only decisions whose findings include this data type; default: every type'],
       ['--mechanism M', `only this legal mechanism: ${mechanisms.join(', ')}; default: every mechanism`],
       ['--node ID', "only this gateway node's records; default: every node"],
-      ['--from TIME', 'only records at or after this ISO 8601 time; default: the first'],
-      ['--to TIME', 'only records before this ISO 8601 time; default: the last'],
+      ['--from TIME', 'only records at or after this ISO 8601 time with its offset, or from the start of this date in China Standard Time; default: the first'],
+      ['--to TIME', 'only records before this ISO 8601 time with its offset, or before the start of this date in China Standard Time; default: the last'],
       ...storeLines,
     ],
   ),
@@ -126,7 +127,14 @@ const exportCommand: Command = {
     const { values } = parseOptions(argv, { ...storeOptions, ...filterOptions, out: { type: 'string' } }, false);
     if (!values.out) throw new UsageError('audit export needs --out FILE');
     for (const zone of values.zone ?? []) if (!zones.includes(zone as Zone)) throw new UsageError(`unknown zone ${zone}`);
-    for (const bound of [values.from, values.to]) if (bound !== undefined && Number.isNaN(Date.parse(bound))) throw new UsageError(`not a time: ${bound}`);
+    for (const bound of [values.from, values.to]) {
+      if (bound === undefined) continue;
+      try {
+        timeBound(bound);
+      } catch (error) {
+        throw new UsageError((error as Error).message.replace(/^xborder: /, ''));
+      }
+    }
     const filter: AuditQuery = {
       enterprise: values.enterprise,
       zone: values.zone as Zone[] | undefined,

@@ -53,7 +53,7 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './merkle.ts';
-export { csvColumns, formatRecords, iterateRecords } from './query.ts';
+export { csvColumns, formatRecords, iterateRecords, timeBound } from './query.ts';
 export { verifyStore } from './sources.ts';
 export { formatReport, verifyLog } from './verify.ts';
 export type { NodeReport, VerifyFailure, VerifyReport, VerifySource } from './verify.ts';

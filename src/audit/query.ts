@@ -7,7 +7,26 @@ import type { StoredRecord } from './records.ts';
 import type { SqlConn } from './sql.ts';
 import type { AuditQuery } from './types.ts';
 
-const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
+// A date, or a date and time with its offset: a time without one would be read in whatever
+// zone the machine running the export happens to be set to.
+const boundPattern = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
+
+/**
+ * A time bound of a query as stored (UTC ISO text). A bare date is that day in China Standard
+ * Time: the regulator's day and the statutory year are Beijing's (+08:00, no DST since 1991), and
+ * read as UTC, `from=2026-01-01` would skip the first eight hours of the year.
+ */
+export function timeBound(value: Date | string): string {
+  if (value instanceof Date) return value.toISOString();
+  const match = boundPattern.exec(value);
+  const day = match?.[1] ?? '';
+  const at = new Date(match?.[2] ? value : `${day}T00:00:00+08:00`);
+  // Date rolls 30 February over into March: a day that does not read back is not a day.
+  if (!match || Number.isNaN(at.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    throw new XborderError('XB_ERR_BAD_INPUT', `xborder: not a time: ${value} (a date, read in China Standard Time, or an ISO 8601 time with its offset)`);
+  }
+  return at.toISOString();
+}
 
 export function whereClause(filter: AuditQuery): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
@@ -37,11 +56,11 @@ export function whereClause(filter: AuditQuery): { sql: string; params: unknown[
   }
   if (filter.from !== undefined) {
     conditions.push('at >= ?');
-    params.push(iso(filter.from));
+    params.push(timeBound(filter.from));
   }
   if (filter.to !== undefined) {
     conditions.push('at < ?');
-    params.push(iso(filter.to));
+    params.push(timeBound(filter.to));
   }
   return { sql: conditions.length > 0 ? conditions.join(' AND ') : '1 = 1', params };
 }

@@ -25,8 +25,8 @@ export const recordsQuerySchema = z
     node: z.string().max(64).optional(),
     kind: z.enum(['decision', 'outcome', 'counter-import']).optional(),
     decisionId: z.string().max(64).optional(),
-    from: instant.optional().describe('inclusive lower bound on the record time'),
-    to: instant.optional().describe('exclusive upper bound on the record time'),
+    from: instant.optional().describe('inclusive lower bound on the record time; a bare date is its start in China Standard Time'),
+    to: instant.optional().describe('exclusive upper bound on the record time; a bare date is its start in China Standard Time'),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })

@@ -181,6 +181,20 @@ describe.each(backends)('audit store on $name', (backend) => {
     await expect(s.append(decisionRecord())).rejects.toBeTruthy();
   });
 
+  it('exports from a bare date as that day in China Standard Time, and refuses a time without its offset', async () => {
+    const { runCli } = await import('./helpers.ts');
+    const s = await open();
+    // 01:30 on 1 March in Beijing, still 28 February in UTC.
+    await s.append(decisionRecord({ at: new Date('2026-02-28T17:30:00Z') }));
+    await s.close();
+    const out = join(backend.options().dataDir, 'march.ndjson');
+    expect((await runCli('audit export', [...backend.flags(), '--from', '2026-03-01', '--out', out])).stdout).toContain('wrote 1 records');
+    expect((await runCli('audit export', [...backend.flags(), '--to', '2026-03-01', '--out', out])).stdout).toContain('wrote 0 records');
+    for (const bound of ['2026-03-01T00:00', '2026-02-30', 'March 1 2026']) {
+      await expect(runCli('audit export', [...backend.flags(), '--from', bound, '--out', out]), bound).rejects.toThrow(/not a time/);
+    }
+  });
+
   it('verifies the log with the CLI, exports it, and verifies the export offline', async () => {
     const { runCli } = await import('./helpers.ts');
     const s = await open({ checkpointEvery: 10 });

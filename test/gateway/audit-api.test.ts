@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyInclusion } from '../../src/audit/index.ts';
+import { newDecisionId, verifyInclusion } from '../../src/audit/index.ts';
+import { decisionRecord } from '../audit/helpers.ts';
 import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
 
 let t: TestGateway;
@@ -109,5 +110,20 @@ describe('consistency proofs beyond what a node signed', () => {
       expect(response.status, path).toBe(404);
       expect(response.json(), path).toMatchObject({ code: 'XB_ERR_NOT_FOUND' });
     }
+  });
+});
+
+describe('time ranges', () => {
+  it('reads a bare date as that day in China Standard Time, not UTC', async () => {
+    // 01:30 on 1 June in Xiamen, still 31 May in UTC.
+    const at = new Date('2026-05-31T17:30:00Z');
+    const decisionId = newDecisionId(at);
+    await t.gateway.context.store.append(decisionRecord({ at, decisionId, zone: 'xiamen', enterprise: enterprises.xiamenMasking }));
+    const ids = async (query: string) =>
+      (await get(`/audit/records?kind=decision&${query}`, xiamenRegulator)).json<{ records: { decisionId: string }[] }>().records.map((r) => r.decisionId);
+    expect(await ids('from=2026-06-01&to=2026-06-02')).toContain(decisionId);
+    expect(await ids('to=2026-06-01')).not.toContain(decisionId);
+    expect(await ids('from=2026-05-31&to=2026-06-01')).not.toContain(decisionId);
+    expect(await ids(`from=${encodeURIComponent('2026-06-01T01:30:00+08:00')}&to=${encodeURIComponent('2026-06-01T01:30:00.001+08:00')}`)).toEqual([decisionId]);
   });
 });
