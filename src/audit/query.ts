@@ -74,7 +74,8 @@ export function encodeCursor(position: Position): string {
 export function decodeCursor(cursor: string): Position {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' && Number.isSafeInteger(value[2])) {
+    // Checked as strictly as the filters: a NUL in a forged cursor fails a PostgreSQL query.
+    if (Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value[0]) && typeof value[1] === 'string' && /^\P{Cc}*$/u.test(value[1]) && Number.isSafeInteger(value[2])) {
       return value as Position;
     }
   } catch {

@@ -289,6 +289,8 @@ class Store implements AuditStore {
 
   async getRecord(id: string): Promise<StoredRecord | null> {
     const byId = /^(.+):(\d+)$/.exec(id);
+    // A leaf past 2^53 exists nowhere, and PostgreSQL fails the query on it beyond BIGINT.
+    if (byId && !Number.isSafeInteger(Number(byId[2]))) return null;
     const rows = byId
       ? await this.driver.reader.all<{ body: string }>('SELECT body FROM audit_records WHERE node = ? AND leaf_index = ?', [byId[1], Number(byId[2])])
       : await this.driver.reader.all<{ body: string }>("SELECT body FROM audit_records WHERE decision_id = ? ORDER BY CASE kind WHEN 'decision' THEN 0 ELSE 1 END LIMIT 1", [id]);

@@ -13,18 +13,21 @@ import type { Principal } from './auth.ts';
 import type { GatewayContext } from './context.ts';
 
 const instant = z.iso.datetime({ offset: true }).or(z.iso.date());
+// PostgreSQL refuses a NUL in a text parameter, which failed the query as a 500; no enterprise,
+// destination, node, type or decision id holds a control character.
+const plain = (max: number) => z.string().max(max).regex(/^\P{Cc}*$/u, 'must not contain control characters');
 
 export const recordsQuerySchema = z
   .object({
-    enterprise: z.string().max(64).optional(),
+    enterprise: plain(64).optional(),
     zone: z.enum(zones).optional(),
-    destination: z.string().max(128).optional(),
+    destination: plain(128).optional(),
     decision: z.enum(decisionKinds).optional(),
-    dataType: z.string().max(64).optional(),
+    dataType: plain(64).optional(),
     mechanism: z.enum(mechanisms).optional(),
-    node: z.string().max(64).optional(),
+    node: plain(64).optional(),
     kind: z.enum(['decision', 'outcome', 'counter-import']).optional(),
-    decisionId: z.string().max(64).optional(),
+    decisionId: plain(64).optional(),
     from: instant.optional().describe('inclusive lower bound on the record time; a bare date is its start in China Standard Time'),
     to: instant.optional().describe('exclusive upper bound on the record time; a bare date is its start in China Standard Time'),
     cursor: z.string().max(512).optional(),
@@ -33,15 +36,17 @@ export const recordsQuerySchema = z
   .strict();
 
 export const consistencyQuerySchema = z
-  .object({ node: z.string().max(64).optional(), from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) })
+  .object({ node: plain(64).optional(), from: z.coerce.number().int().min(0), to: z.coerce.number().int().min(0) })
   .strict()
   .refine((query) => query.from <= query.to, { message: 'from must not exceed to', path: ['from'] });
 
-export const nodeQuerySchema = z.object({ node: z.string().max(64).optional() }).strict();
+export const nodeQuerySchema = z.object({ node: plain(64).optional() }).strict();
 
 export const countersQuerySchema = z
-  .object({ enterprise: z.string().max(64).optional(), year: z.coerce.number().int().min(2000).max(9999).optional() })
+  .object({ enterprise: plain(64).optional(), year: z.coerce.number().int().min(2000).max(9999).optional() })
   .strict();
+
+export const recordIdSchema = plain(256).min(1);
 
 export function parseQuery<T extends z.ZodType>(schema: T, c: Context): z.output<T> {
   const parsed = schema.safeParse(c.req.query());
@@ -104,7 +109,9 @@ export function auditRoutes(ctx: GatewayContext): Hono<AuthedEnv> {
   });
 
   app.get('/records/:id', async (c) => {
-    const id = c.req.param('id');
+    const parsed = recordIdSchema.safeParse(c.req.param('id'));
+    if (!parsed.success) throw new XborderError('XB_ERR_BAD_INPUT', `record id: ${parsed.error.issues[0]?.message}`);
+    const id = parsed.data;
     const record = await ctx.store.getRecord(id);
     // Out of scope reads as absent: the API does not confirm other zones' records exist.
     if (!record || !maySee(c.get('principal'), record)) throw new XborderError('XB_ERR_NOT_FOUND', `no record ${id} in your scope`);

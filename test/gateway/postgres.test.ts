@@ -47,4 +47,24 @@ describe.skipIf(!reachable)('the gateway on PostgreSQL (several nodes share one 
     const { records } = await t.gateway.context.store.query({ kind: 'decision' }, { limit: 10 });
     expect(records.map((record) => ('decision' in record ? record.decision : null)).sort()).toEqual(['allow', 'deny']);
   });
+
+  it('answers a NUL byte or an out-of-range leaf in a filter, cursor or record id with 400 or 404, never a 500', async () => {
+    const regulator = await t.token('regulator', 'fj-cac', { zones: ['pingtan'] });
+    const cursor = (position: unknown) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    const bad = [
+      '/audit/records?enterprise=%00', '/audit/records?destination=a%00', '/audit/records?dataType=%00', '/audit/records?node=%00',
+      '/audit/records?decisionId=%00', `/audit/records?cursor=${cursor(['2026-06-01T02:00:00.000Z\u0000', 'gw-test', 1])}`,
+      `/audit/records?cursor=${cursor(['2026-06-01T02:00:00.000Z', 'gw\u0000', 1])}`, '/audit/checkpoints?node=%00', '/audit/consistency?node=%00&from=0&to=1',
+    ];
+    for (const path of bad) {
+      const response = await send(t.url, { method: 'GET', path, headers: { authorization: `Bearer ${regulator}` } });
+      expect(response.status, path).toBe(400);
+      expect(response.json(), path).toMatchObject({ code: 'XB_ERR_BAD_INPUT' });
+    }
+    for (const path of ['/audit/records/%00', '/audit/records/gw-test%00:1', '/audit/records/gw-test:99999999999999999999']) {
+      const response = await send(t.url, { method: 'GET', path, headers: { authorization: `Bearer ${regulator}` } });
+      expect(response.status, path).toBeLessThan(500);
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+    }
+  });
 });
