@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { decisionKinds, mechanisms, shanghaiYear, zones, type Zone } from '../domain.ts';
 import { XborderError } from '../errors.ts';
+import { defaultPolicyDir, findEnterprise, loadPolicy } from '../policy/index.ts';
 import { UsageError, parseOptions, usage, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
 import { verifyExport, writeExport } from './export.ts';
@@ -213,8 +214,10 @@ const countersShow: Command = {
 
 const countersImport: Command = {
   summary: 'seed this year\'s totals counted before the gateway (recorded in the audit log)',
-  usage: usage(`--enterprise ID --year Y [--general N] [--sensitive N] [--reason TEXT] [--node ID] ${storeSynopsis}`, [
+  usage: usage(`--enterprise ID --year Y [--general N] [--sensitive N] [--reason TEXT] [--zone Z | --policies DIR] [--node ID] ${storeSynopsis}`, [
     ['--enterprise ID', 'the enterprise (its USCC); required'],
+    ['--zone Z', `the enterprise's zone, whose regulators see the audit record: ${zones.join(', ')}; default: its zone in the policy`],
+    ['--policies DIR', 'the policy naming the enterprise\'s zone; default: $XBORDER_POLICIES, else the policies shipped with xborder'],
     ['--year Y', 'the calendar year (Asia/Shanghai) the totals belong to; required'],
     ['--general N', 'distinct subjects already sent abroad this year (every class); default: 0'],
     ['--sensitive N', 'of those, subjects carrying sensitive personal information; default: 0'],
@@ -225,15 +228,27 @@ const countersImport: Command = {
   async run(argv, io) {
     const { values } = parseOptions(
       argv,
-      { ...storeOptions, enterprise: { type: 'string' }, year: { type: 'string' }, general: { type: 'string' }, sensitive: { type: 'string' }, reason: { type: 'string' }, node: { type: 'string' } },
+      {
+        ...storeOptions,
+        enterprise: { type: 'string' },
+        year: { type: 'string' },
+        general: { type: 'string' },
+        sensitive: { type: 'string' },
+        reason: { type: 'string' },
+        zone: { type: 'string' },
+        policies: { type: 'string' },
+        node: { type: 'string' },
+      },
       false,
     );
     if (!values.enterprise || !values.year) throw new UsageError('counters import needs --enterprise ID --year Y');
+    if (values.zone !== undefined && !zones.includes(values.zone as Zone)) throw new UsageError(`unknown zone ${values.zone}`);
+    const zone = (values.zone as Zone | undefined) ?? (await zoneInPolicy(values.enterprise, values.policies, io));
     const where = location(values, io, false);
     const store = await openStore({ nodeId: values.node ?? io.env.XBORDER_NODE_ID ?? 'admin-cli', checkpointIntervalMs: 0, ...where });
     try {
       const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
-      const appended = await store.importCounters({ enterprise: values.enterprise, year: count(values.year, 'year'), counts, reason: values.reason ?? null });
+      const appended = await store.importCounters({ enterprise: values.enterprise, year: count(values.year, 'year'), counts, reason: values.reason ?? null, zone });
       io.stdout(`imported ${counts.nonSensitive} general and ${counts.sensitive} sensitive subjects for ${values.enterprise} ${values.year} (audit record ${appended.id})\n`);
       return 0;
     } catch (error) {
@@ -244,6 +259,17 @@ const countersImport: Command = {
     }
   },
 };
+
+/**
+ * Regulators see the records of their zones only: an import record without a zone would show to
+ * none of them, though it raises the totals `GET /counters` shows them.
+ */
+async function zoneInPolicy(enterprise: string, option: string | undefined, io: CommandIo): Promise<Zone | null> {
+  const dir = option !== undefined ? resolve(io.cwd, option) : defaultPolicyDir(io.env);
+  const found = await loadPolicy(dir, { env: io.env }).then((policy) => findEnterprise(policy, enterprise)).catch(() => null);
+  if (!found) io.stderr(`xborder: warning: enterprise ${enterprise} is not in the policy under ${dir}: the audit record names no zone and no regulator's query shows it (pass --zone Z or --policies DIR)\n`);
+  return found?.zone ?? null;
+}
 
 export const auditCommands: Record<string, Command> = {
   'audit verify': verify,

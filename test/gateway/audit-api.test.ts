@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDecisionId, verifyInclusion } from '../../src/audit/index.ts';
-import { decisionRecord } from '../audit/helpers.ts';
+import { decisionRecord, runCli } from '../audit/helpers.ts';
 import { enterprises, send, startGateway, type TestGateway } from './helpers.ts';
 
 let t: TestGateway;
@@ -125,5 +126,15 @@ describe('time ranges', () => {
     expect(await ids('to=2026-06-01')).not.toContain(decisionId);
     expect(await ids('from=2026-05-31&to=2026-06-01')).not.toContain(decisionId);
     expect(await ids(`from=${encodeURIComponent('2026-06-01T01:30:00+08:00')}&to=${encodeURIComponent('2026-06-01T01:30:00.001+08:00')}`)).toEqual([decisionId]);
+  });
+});
+
+describe('counter imports', () => {
+  it("show to the regulator of the enterprise's zone, the zone taken from the policy", async () => {
+    const flags = ['--db', join(t.dataDir, 'xborder.db'), '--data-dir', t.dataDir, '--policies', t.policyDir];
+    const imported = await runCli('counters import', [...flags, '--enterprise', enterprises.xiamenMasking, '--year', '2026', '--general', '5', '--reason', 'before the gateway']);
+    expect(imported.code).toBe(0);
+    const { records } = (await get('/audit/records?kind=counter-import', xiamenRegulator)).json<{ records: { enterprise: string; zone: string }[] }>();
+    expect(records).toEqual([expect.objectContaining({ enterprise: enterprises.xiamenMasking, zone: 'xiamen' })]);
   });
 });
