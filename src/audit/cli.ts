@@ -128,6 +128,9 @@ const exportCommand: Command = {
     const { values } = parseOptions(argv, { ...storeOptions, ...filterOptions, out: { type: 'string' } }, false);
     if (!values.out) throw new UsageError('audit export needs --out FILE');
     for (const zone of values.zone ?? []) if (!zones.includes(zone as Zone)) throw new UsageError(`unknown zone ${zone}`);
+    // A misspelt value matches nothing: the export would be an empty file that verifies.
+    if (values.decision !== undefined && !(decisionKinds as readonly string[]).includes(values.decision)) throw new UsageError(`unknown decision ${values.decision} (${decisionKinds.join(', ')})`);
+    if (values.mechanism !== undefined && !(mechanisms as readonly string[]).includes(values.mechanism)) throw new UsageError(`unknown mechanism ${values.mechanism} (${mechanisms.join(', ')})`);
     for (const bound of [values.from, values.to]) {
       if (bound === undefined) continue;
       try {

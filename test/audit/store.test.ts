@@ -195,6 +195,14 @@ describe.each(backends)('audit store on $name', (backend) => {
     }
   });
 
+  it('refuses an export filter value that no record can hold, instead of writing an empty file', async () => {
+    const { runCli } = await import('./helpers.ts');
+    await (await open()).close();
+    const out = join(backend.options().dataDir, 'none.ndjson');
+    await expect(runCli('audit export', [...backend.flags(), '--decision', 'denied', '--out', out])).rejects.toThrow(/unknown decision denied/);
+    await expect(runCli('audit export', [...backend.flags(), '--mechanism', 'contract', '--out', out])).rejects.toThrow(/unknown mechanism contract/);
+  });
+
   it('verifies the log with the CLI, exports it, and verifies the export offline', async () => {
     const { runCli } = await import('./helpers.ts');
     const s = await open({ checkpointEvery: 10 });
