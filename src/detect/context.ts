@@ -202,12 +202,12 @@ export class ScanContext {
     return fieldInfo(lookupField(key), isNameField(key), plain ? `.${key}` : `[${JSON.stringify(key)}]`, false, perScan ? null : key);
   }
 
-  /** Counts the values inside a key that holds them (paths show the placeholder only). */
-  keyValues(key: string, base: string, info: FieldInfo, person: Person, rawStart: number, rawEnd: number): void {
+  /** Counts the values inside a key that holds them (paths show the placeholder only: `segment`, JSON's by default). */
+  keyValues(key: string, base: string, info: FieldInfo, person: Person, rawStart: number, rawEnd: number, segment = info.segment): void {
     const hits = this.hits;
     const bytes = Buffer.from(key);
     scanValues(bytes, 0, bytes.length, null, this.at, hits, this.withEvidence);
-    this.recordHits(hits, base, info.segment, person, rawStart, rawEnd, true);
+    this.recordHits(hits, base, segment, person, rawStart, rawEnd, true);
   }
 
   /**

@@ -11,7 +11,7 @@ import { asBuffer } from './utf8.ts';
 
 export const defaultMaxDecodedBytes = 64 * 1024 * 1024;
 
-export type BodyKind = 'json' | 'ndjson' | 'csv' | 'form' | 'multipart' | 'markup' | 'text' | 'binary' | 'sniff';
+export type BodyKind = 'json' | 'ndjson' | 'csv' | 'form' | 'multipart' | 'xml' | 'markup' | 'text' | 'binary' | 'sniff';
 
 export interface ContentType {
   mediaType: string;
@@ -37,8 +37,10 @@ export function kindOf(mediaType: string): BodyKind {
   if (mediaType === 'text/csv') return 'csv';
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
   if (mediaType === 'multipart/form-data') return 'multipart';
-  // Read as their parser reads them: character references and CDATA must not hide a value (markup.ts).
-  if (mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType === 'text/html' || mediaType.endsWith('+xml')) return 'markup';
+  // Read as their parser reads them: character references and CDATA must not hide a value
+  // (markup.ts); XML element and attribute names are field names besides (xml.ts). XHTML is HTML.
+  if (mediaType === 'text/html' || mediaType === 'application/xhtml+xml') return 'markup';
+  if (mediaType === 'application/xml' || mediaType === 'text/xml' || mediaType.endsWith('+xml')) return 'xml';
   if (mediaType.startsWith('text/') || textualApplication.has(mediaType)) return 'text';
   return 'binary';
 }

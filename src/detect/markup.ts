@@ -37,14 +37,14 @@ const cdataOpen = Buffer.from('<![CDATA[');
 const cdataClose = Buffer.from(']]>');
 const piClose = Buffer.from('?>');
 
-function startsWith(src: Buffer, i: number, to: number, prefix: Buffer): boolean {
+export function startsWith(src: Buffer, i: number, to: number, prefix: Buffer): boolean {
   if (i + prefix.length > to) return false;
   for (let k = 0; k < prefix.length; k++) if (src[i + k] !== prefix[k]) return false;
   return true;
 }
 
 /** Where `needle` starts in `src[from, to)`, else `to`. */
-function find(src: Buffer, needle: Buffer, from: number, to: number): number {
+export function find(src: Buffer, needle: Buffer, from: number, to: number): number {
   const at = src.indexOf(needle, from);
   return at < 0 || at + needle.length > to ? to : at;
 }

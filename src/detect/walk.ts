@@ -10,6 +10,7 @@ import { walkForm } from './form.ts';
 import { JsonWalker } from './json.ts';
 import { walkMarkup } from './markup.ts';
 import { NdjsonWalker } from './ndjson.ts';
+import { walkXml } from './xml.ts';
 import { TextWalker } from './text.ts';
 
 export interface WalkOptions {
@@ -44,6 +45,9 @@ export function walkBytes(ctx: ScanContext, kind: BodyKind, src: Buffer, from: n
       return;
     case 'csv':
       new CsvWalker(ctx, jsonRoot).rows(src, from, to);
+      return;
+    case 'xml':
+      walkXml(ctx, src, from, to, options.root === '$' ? 'text' : options.root, options.maxDepth);
       return;
     case 'markup':
       walkMarkup(ctx, src, from, to, options.root === '$' ? 'text' : options.root);

@@ -1,0 +1,308 @@
+/**
+ * XML bodies, element by element: the name of the element around a value, or of the attribute
+ * holding it, is the value's field name, as a JSON key or a CSV header is (`<diagnosis>`,
+ * `<身份证号>`, `<hzhm>`, `idNo="…"`). Read as one blob of text, an XML export of patients
+ * showed an ID number and nothing else: not the diagnosis (sensitive), not the names, not the
+ * passport numbers that count only beside a field name (CLARIFICATIONS 2).
+ *
+ * Each run of character data between two element tags is one value, read as the parser reads it
+ * (markup.ts: references, CDATA, comments and processing instructions). A DOCTYPE is scanned as
+ * text too: its entity definitions are values the parser pastes in wherever they are referenced.
+ * Every byte of the body lands in a run, a name or an attribute value, so a malformed body is
+ * scanned whole all the same. Paths are XPath-like (`/patients/patient/diagnosis`, `/a/@idNo`).
+ *
+ * The body stays one record holding one person, as a free-text body is (CLARIFICATIONS 1 gives
+ * XML no structure of its own).
+ */
+import type { ScanContext, FieldInfo } from './context.ts';
+import { fieldHash } from './context.ts';
+import { find, rewriteMarkup, startsWith } from './markup.ts';
+import { Person } from './subjects.ts';
+import { textOf } from './utf8.ts';
+
+interface Frame {
+  /** Where the element's local name stands in the body, to match its end tag by. */
+  nameFrom: number;
+  nameTo: number;
+  info: FieldInfo;
+  /** The parent's path, the element's own segment, and the two joined. */
+  base: string;
+  segment: string;
+  path: string;
+}
+
+const commentOpen = Buffer.from('<!--');
+const commentClose = Buffer.from('-->');
+const cdataOpen = Buffer.from('<![CDATA[');
+const cdataClose = Buffer.from(']]>');
+const piClose = Buffer.from('?>');
+
+const isSpace = (c: number | undefined) => c === 32 || c === 9 || c === 10 || c === 13;
+// XML names start with a letter, `_`, `:` or any non-ASCII character (XML 1.0 §2.3, loosely).
+const isNameStart = (c: number | undefined) => c !== undefined && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c >= 0x80);
+
+/** Where the name starting at `i` ends: at a space, `/`, `>`, `=` or the end. */
+function nameEnd(src: Buffer, i: number, to: number): number {
+  while (i < to) {
+    const c = src[i]!;
+    if (isSpace(c) || c === 62 || c === 61 || (c === 47 && src[i + 1] === 62)) break;
+    i++;
+  }
+  return i;
+}
+
+/** Start of the local part of a prefixed name (`ns2:idNo` → `idNo`): the prefix is no field name. */
+function localStart(src: Buffer, from: number, to: number): number {
+  for (let k = to - 2; k >= from; k--) if (src[k] === 58) return k + 1;
+  return from;
+}
+
+/** Where byte `c` next stands in `src[from, to)`, else `to`. Tags are dense: a loop beats indexOf's call. */
+function next(src: Buffer, c: number, from: number, to: number): number {
+  let i = from;
+  while (i < to && src[i] !== c) i++;
+  return i;
+}
+
+/**
+ * Whether a run has anything for markup.ts to decode or join (a reference, an escape, a comment,
+ * CDATA or a processing instruction: element tags end runs, so any `<` left is one of those).
+ */
+function needsRewrite(src: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = src[k]!;
+    if (c === 38 || c === 60 || c === 92) return true;
+  }
+  return false;
+}
+
+function blank(src: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (!isSpace(src[k])) return false;
+  return true;
+}
+
+function sameName(src: Buffer, aFrom: number, aTo: number, bFrom: number, bTo: number): boolean {
+  if (aTo - aFrom !== bTo - bFrom) return false;
+  for (let k = 0; k < aTo - aFrom; k++) if (src[aFrom + k] !== src[bFrom + k]) return false;
+  return true;
+}
+
+export class XmlWalker {
+  private readonly person = new Person();
+  private readonly stack: Frame[] = [];
+  /** Path segment of each field, as XPath shows it (`/idNo`, or `/<cn_mobile>` for a name that is a value). */
+  private readonly segments = new Map<FieldInfo, string>();
+  private readonly paths = new Map<string, Map<string, string>>();
+  private runStart = 0;
+  /** What element paths start with: nothing for a body, `part:<name>` in multipart. */
+  private readonly elementRoot: string;
+
+  /**
+   * `root`: the path of text outside any element (`text` for a body, `part:<name>` in multipart).
+   * Elements deeper than `maxDepth` are read as their deepest open ancestor: a body of nested
+   * tags must not grow a stack of paths with it.
+   */
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly root: string,
+    private readonly maxDepth: number,
+  ) {
+    this.elementRoot = root === 'text' ? '' : root;
+  }
+
+  walk(src: Buffer, from: number, to: number): void {
+    const { ctx } = this;
+    this.runStart = from;
+    let i = from;
+    while (i < to) {
+      const lt = next(src, 60, i, to);
+      if (lt >= to) break;
+      const after = src[lt + 1];
+      if (after === 33) {
+        // Comments and CDATA belong to the run they stand in (markup.ts joins or moves them).
+        if (startsWith(src, lt, to, commentOpen)) i = Math.min(find(src, commentClose, lt + commentOpen.length, to) + commentClose.length, to);
+        else if (startsWith(src, lt, to, cdataOpen)) i = Math.min(find(src, cdataClose, lt + cdataOpen.length, to) + cdataClose.length, to);
+        else {
+          // A declaration (DOCTYPE, with an internal subset of entity definitions): its own run.
+          this.flush(src, lt);
+          const end = declarationEnd(src, lt, to);
+          this.run(src, lt, end, null, this.root, '');
+          i = this.runStart = end;
+        }
+        continue;
+      }
+      if (after === 63) {
+        i = Math.min(find(src, piClose, lt + 2, to) + piClose.length, to);
+        continue;
+      }
+      const closing = after === 47;
+      const nameFrom = closing ? lt + 2 : lt + 1;
+      if (!isNameStart(src[nameFrom])) {
+        // A `<` that starts no tag is character data.
+        i = lt + 1;
+        continue;
+      }
+      const nameTo = nameEnd(src, nameFrom, to);
+      this.flush(src, lt);
+      i = closing ? this.endTag(src, nameFrom, nameTo, to) : this.startTag(src, nameFrom, nameTo, to);
+      this.runStart = i;
+    }
+    this.flush(src, to);
+    ctx.finishPerson(this.person);
+    ctx.endRecord();
+  }
+
+  /** The element's start tag: its name, then its attributes, each name a field and each value a value. */
+  private startTag(src: Buffer, nameFrom: number, nameTo: number, to: number): number {
+    const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1]!.path : this.elementRoot;
+    const local = localStart(src, nameFrom, nameTo);
+    const info = this.fieldOf(src, local, nameTo, parent, '/');
+    const segment = this.segmentOf(info, src, local, nameTo);
+    const path = this.join(parent, segment);
+    let i = nameTo;
+    while (i < to) {
+      while (i < to && isSpace(src[i])) i++;
+      if (i >= to) break;
+      if (src[i] === 62) {
+        if (this.stack.length < this.maxDepth) this.stack.push({ nameFrom: local, nameTo, info, base: parent, segment, path });
+        return i + 1;
+      }
+      if (src[i] === 47 && src[i + 1] === 62) return i + 2;
+      const attrFrom = i;
+      const attrTo = Math.max(nameEnd(src, i, to), i + 1);
+      i = attrTo;
+      while (i < to && isSpace(src[i])) i++;
+      let valueFrom = i;
+      let valueTo = i;
+      if (src[i] === 61) {
+        i++;
+        while (i < to && isSpace(src[i])) i++;
+        const quote = src[i];
+        if (quote === 34 || quote === 39) {
+          valueFrom = i + 1;
+          valueTo = next(src, quote, valueFrom, to);
+          i = Math.min(valueTo + 1, to);
+        } else {
+          valueFrom = i;
+          while (i < to && !isSpace(src[i]) && src[i] !== 62) i++;
+          valueTo = i;
+        }
+      }
+      this.attribute(src, attrFrom, attrTo, valueFrom, valueTo, path);
+    }
+    // A tag left open runs to the end of the body: its element holds nothing more.
+    return to;
+  }
+
+  private attribute(src: Buffer, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, element: string): void {
+    const isNamespace = nameTo - nameFrom >= 5 && src.toString('latin1', nameFrom, nameFrom + 5) === 'xmlns';
+    if (isNamespace) {
+      this.run(src, valueFrom, valueTo, null, element, '/@xmlns');
+      return;
+    }
+    const local = localStart(src, nameFrom, nameTo);
+    const info = this.fieldOf(src, local, nameTo, element, '/@');
+    const segment = `/@${this.segmentOf(info, src, local, nameTo).slice(1)}`;
+    this.run(src, valueFrom, valueTo, info, element, segment);
+  }
+
+  /** The end tag closes the nearest open element of its name; one closing nothing open is ignored. */
+  private endTag(src: Buffer, nameFrom: number, nameTo: number, to: number): number {
+    const local = localStart(src, nameFrom, nameTo);
+    for (let k = this.stack.length - 1; k >= 0; k--) {
+      const frame = this.stack[k]!;
+      if (!sameName(src, frame.nameFrom, frame.nameTo, local, nameTo)) continue;
+      this.stack.length = k;
+      break;
+    }
+    return Math.min(next(src, 62, nameTo, to) + 1, to);
+  }
+
+  /** The character data since the last tag, under the innermost open element. */
+  private flush(src: Buffer, end: number): void {
+    const from = this.runStart;
+    this.runStart = end;
+    // Most runs are the indentation between two tags.
+    if (end <= from || blank(src, from, end)) return;
+    const top = this.stack.length > 0 ? this.stack[this.stack.length - 1]! : null;
+    if (top === null) this.run(src, from, end, null, this.root, '');
+    else this.run(src, from, end, top.info, top.base, top.segment);
+  }
+
+  private run(src: Buffer, from: number, to: number, info: FieldInfo | null, base: string, segment: string): void {
+    if (from >= to) return;
+    const { ctx } = this;
+    if (ctx.spans !== null) {
+      const path = base + segment;
+      ctx.realPath = () => path;
+    }
+    if (!needsRewrite(src, from, to)) {
+      ctx.value(src, from, to, info, base, segment, this.person);
+      return;
+    }
+    const text = rewriteMarkup(src, from, to);
+    const first = ctx.spans?.length ?? 0;
+    ctx.value(text.bytes, 0, text.length, info, base, segment, this.person);
+    text.mapSpans(ctx.spans, first);
+  }
+
+  /**
+   * A name's meaning. A name that is itself a value (`<tel_13812345678>`) has that value counted,
+   * once per tag, under `base` and `prefix` (`/` for an element, `/@` for an attribute).
+   */
+  private fieldOf(src: Buffer, from: number, to: number, base: string, prefix: string): FieldInfo {
+    const info = this.ctx.fieldAt(src, from, to, fieldHash(src, from, to));
+    if (info.keyHoldsValues) {
+      const segment = prefix + this.segmentOf(info, src, from, to).slice(1);
+      if (this.ctx.spans !== null) this.ctx.realPath = () => base + segment;
+      this.ctx.keyValues(textOf(src, from, to), base, info, this.person, from, to, segment);
+    }
+    return info;
+  }
+
+  /** `base + segment`, one string per distinct path: records repeat their paths, element after element. */
+  private join(base: string, segment: string): string {
+    let children = this.paths.get(base);
+    if (children === undefined) {
+      // Bounded: a body of distinct names must not grow the memo without end.
+      if (this.paths.size >= 4096) return base + segment;
+      this.paths.set(base, (children = new Map()));
+    }
+    let path = children.get(segment);
+    if (path === undefined) {
+      if (children.size >= 1024) return base + segment;
+      children.set(segment, (path = base + segment));
+    }
+    return path;
+  }
+
+  private segmentOf(info: FieldInfo, src: Buffer, from: number, to: number): string {
+    let segment = this.segments.get(info);
+    if (segment === undefined) {
+      // A name holding a value shows as its placeholder (`.<cn_mobile>` from the field cache).
+      segment = info.keyHoldsValues ? `/${info.segment.slice(1)}` : `/${textOf(src, from, to)}`;
+      this.segments.set(info, segment);
+    }
+    return segment;
+  }
+}
+
+/** The end of a declaration at `lt` (`<!DOCTYPE r [ <!ENTITY e "…"> ]>`): past its `>`, skipping an internal subset. */
+function declarationEnd(src: Buffer, lt: number, to: number): number {
+  let depth = 0;
+  let quote = 0;
+  for (let i = lt + 2; i < to; i++) {
+    const c = src[i]!;
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 91) depth++;
+    else if (c === 93) depth = Math.max(0, depth - 1);
+    else if (c === 62 && depth === 0) return i + 1;
+  }
+  return to;
+}
+
+export function walkXml(ctx: ScanContext, src: Buffer, from: number, to: number, root: string, maxDepth: number): void {
+  new XmlWalker(ctx, root, maxDepth).walk(src, from, to);
+}

@@ -1,0 +1,114 @@
+/**
+ * XML bodies read element by element: element and attribute names give their values meaning, as
+ * JSON keys do, so the same records find the same data types in either format. The body is still
+ * one record holding one person (CLARIFICATIONS 1).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scan, scanWithEvidence } from '../../src/detect/index.ts';
+import { at, finding, idA, idB, mobileA, unionPayCard } from './helpers.ts';
+
+const xml = { contentType: 'application/xml', at };
+const typesOf = (result: Awaited<ReturnType<typeof scan>>) => Object.fromEntries(result.findings.map((f) => [f.type, f.count]));
+
+describe('XML bodies', () => {
+  it('finds in an XML export of patients what the same records show as JSON: the diagnosis, names, passports', async () => {
+    const patients = [
+      { name: '王小明', diagnosis: '2型糖尿病', idNo: idA, hzhm: 'E12345678' },
+      { name: '李小华', diagnosis: '高血压', idNo: idB, hzhm: 'E87654321' },
+    ];
+    const asJson = await scan(JSON.stringify({ patients }), { contentType: 'application/json', at });
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<patients>${patients
+      .map((p) => `\n  <patient>${Object.entries(p).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</patient>`)
+      .join('')}\n</patients>`;
+    const asXml = await scan(body, xml);
+    expect(typesOf(asXml)).toEqual(typesOf(asJson));
+    expect(typesOf(asXml)).toMatchObject({ health: 2, person_name: 2, cn_passport: 2, cn_resident_id: 2 });
+    expect(finding(asXml, 'health')!.paths).toEqual(['/patients/patient/diagnosis']);
+    // One record holding one person, sensitive and identifiable: the XML rule of CLARIFICATIONS 1.
+    expect(asXml).toMatchObject({ records: 1, subjects: 1, sensitiveSubjects: 1, identifiable: 1 });
+  });
+
+  it('reads attribute names and namespaced names by their local part', async () => {
+    const body = `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+      <ns2:customer xmlns:ns2="urn:crm" ns2:姓名="王小明" 银行账号="${unionPayCard}"><ns2:宗教>佛教</ns2:宗教></ns2:customer>
+    </s:Body></s:Envelope>`;
+    const result = await scan(body, { contentType: 'application/soap+xml', at });
+    expect(finding(result, 'person_name')!.paths).toEqual(['/Envelope/Body/customer/@姓名']);
+    expect(finding(result, 'religion')!.paths).toEqual(['/Envelope/Body/customer/宗教']);
+    expect(finding(result, 'bank_card')!.paths).toEqual(['/Envelope/Body/customer/@银行账号']);
+    expect(finding(result, 'financial_account')?.count).toBe(1);
+  });
+
+  it('counts a name that is itself a value once, and shows its type in the path instead', async () => {
+    const result = await scan(`<r><tel_${mobileA}>x</tel_${mobileA}><tel_${mobileA} a="1"/></r>`, xml);
+    expect(finding(result, 'cn_mobile')).toMatchObject({ count: 2, paths: ['/r/<cn_mobile>'] });
+    const inAttribute = await scan(`<r><p tel_${mobileA}="1"/></r>`, xml);
+    expect(finding(inAttribute, 'cn_mobile')).toMatchObject({ count: 1, paths: ['/r/p/@<cn_mobile>'] });
+    expect(JSON.stringify(result)).not.toContain(mobileA);
+  });
+
+  it('scans what a DOCTYPE defines: an entity is pasted in wherever the body references it', async () => {
+    const result = await scan(`<!DOCTYPE r [<!ENTITY who "${idA}">]><r><note>&who;</note></r>`, xml);
+    expect(finding(result, 'cn_resident_id')).toMatchObject({ count: 1, paths: ['text'] });
+  });
+
+  it('scans a malformed body whole: a stray <, an unclosed quote, an unclosed tag, end tags of nothing', async () => {
+    for (const body of [
+      `<r>a < b ${idA}</r>`,
+      `<r><p idNo="${idA}`,
+      `<r><idNo>${idA}`,
+      `</x></y>${idA}<r><idNo x='1'`,
+      `<r><idNo ${idA}>x</idNo></r>`,
+    ]) {
+      expect(finding(await scan(body, xml), 'cn_resident_id')?.count, body).toBe(1);
+    }
+  });
+
+  it('keeps spans on the value as written, in elements and attributes', async () => {
+    const encoded = [...mobileA].map((c) => `&#${c.codePointAt(0)};`).join('');
+    const body = `<r><p tel="${encoded}"><diagnosis>2型糖尿病</diagnosis></p></r>`;
+    const { evidence } = await scanWithEvidence(body, xml);
+    const slice = (type: string) => {
+      const span = evidence.spans.find((s) => s.type === type)!;
+      return evidence.text!.slice(span.start, span.end);
+    };
+    expect(slice('cn_mobile')).toBe(encoded);
+    expect(slice('health')).toBe('2型糖尿病');
+    expect(evidence.spans.find((s) => s.type === 'health')!.path).toBe('/r/p/diagnosis');
+  });
+
+  it('reads a very deep body without a path per level: past the depth cap, values go to the deepest open element', async () => {
+    const depth = 200_000;
+    const body = `${'<a>'.repeat(depth)}<idNo>${idA}</idNo>${'</a>'.repeat(depth)}`;
+    const result = await scan(body, xml);
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+  });
+
+  it('finds the same data types as JSON for generated records of dictionary fields', async () => {
+    const fields: [string, fc.Arbitrary<string>][] = [
+      ['idNo', fc.constantFrom(idA, idB)],
+      ['手机号', fc.constantFrom(mobileA, '13987654321')],
+      ['诊断', fc.constantFrom('2型糖尿病', '哮喘')],
+      ['name', fc.constantFrom('王小明', '陈大明')],
+      ['hzhm', fc.constantFrom('E12345678', 'G23456789')],
+      ['宗教信仰', fc.constantFrom('佛教', '无')],
+      ['note', fc.constantFrom('ok', '备注')],
+    ];
+    const record = fc.subarray(fields, { minLength: 1 }).chain((chosen) => fc.tuple(...chosen.map(([k, v]) => v.map((value) => [k, value] as const))));
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), async (records) => {
+        const asJson = await scan(JSON.stringify({ list: records.map((r) => Object.fromEntries(r)) }), { contentType: 'application/json', at });
+        const body = `<list>${records.map((r) => `<item>${r.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</item>`).join('')}</list>`;
+        const asXml = await scan(body, xml);
+        expect(typesOf(asXml)).toEqual(typesOf(asJson));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('leaves HTML read as text: its element names are markup, not field names', async () => {
+    const result = await scan(`<html><body><address>王小明 ${mobileA}</address></body></html>`, { contentType: 'text/html', at });
+    expect(finding(result, 'cn_mobile')!.paths).toEqual(['text']);
+  });
+});
