@@ -232,6 +232,10 @@ async function verifySelection({ keys, checkpoints, consistency }: Preamble, rec
     const hash = recordLeafHash(record);
     if (hash.toString('hex') !== entry.leafHash) return fail(node, `record leafIndex ${record.leafIndex} does not match its leaf hash`, where);
     if (!entry.proof) {
+      // Only records newer than every checkpoint go without a proof; otherwise a changed record
+      // with its leaf hash recomputed and its proof dropped would pass as merely unsigned.
+      const latest = signed.get(node)?.at(-1);
+      if (latest && latest.size > record.leafIndex) return fail(node, `record leafIndex ${record.leafIndex} carries no inclusion proof, though the signed tree of size ${latest.size} covers it`, where);
       report.unsigned += 1;
       continue;
     }

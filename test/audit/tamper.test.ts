@@ -142,6 +142,22 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 17 \(xiamen seq 6\)/);
     expect(result.code).toBe(1);
   });
+  it('finds a record changed in a selection whose inclusion proof was stripped, though a signed checkpoint covers it', async () => {
+    open = (await seededLog()).driver;
+    const out = join(backend.options().dataDir, 'pingtan.ndjson');
+    expect((await runCli('audit export', [...backend.flags(), '--zone', 'pingtan', '--out', out])).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const i = lines.findIndex((line) => line.includes('"leafIndex":3,'));
+    const entry = JSON.parse(lines[i]!) as { record: Parameters<typeof recordLeafHash>[0] & { bytes: number }; proof?: unknown };
+    entry.record.bytes = 1;
+    lines[i] = JSON.stringify({ type: 'record', record: entry.record, leafHash: recordLeafHash(entry.record).toString('hex') });
+    writeFileSync(out, `${lines.join('\n')}\n`);
+    const result = await runCli('audit verify', ['--export', out]);
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 3 .*no inclusion proof/);
+    expect(result.code).toBe(1);
+  });
+
   it('reads an export file as its lines come, and names a line it cannot read instead of failing', async () => {
     open = (await seededLog()).driver;
     const out = join(backend.options().dataDir, 'export.ndjson');
