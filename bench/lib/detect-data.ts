@@ -84,6 +84,17 @@ export interface Payloads {
   json: string;
   ndjson: string;
   csv: string;
+  /** `<orders><order>…</order>…</orders>`: each key an element, each list item a repeated one. */
+  xml: string;
+}
+
+const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+
+/** An element per key; a list's items repeat the element of the list's own name. */
+function toXml(name: string, value: unknown): string {
+  if (Array.isArray(value)) return value.map((item) => toXml(name, item)).join('');
+  if (value !== null && typeof value === 'object') return `<${name}>${Object.entries(value).map(([key, item]) => toXml(key, item)).join('')}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 /** Orders until the JSON form reaches `bytes` (UTF-8), in the three formats. */
@@ -101,6 +112,7 @@ export function payloads(bytes: number, seed = 42): Payloads {
     json: JSON.stringify(orders),
     ndjson: orders.map((o) => JSON.stringify(o)).join('\n') + '\n',
     csv: [csvHeader, ...orders.map(csvRow)].join('\r\n') + '\r\n',
+    xml: `<?xml version="1.0" encoding="UTF-8"?>\n<orders>${orders.map((o) => `\n  ${toXml('order', o)}`).join('')}\n</orders>\n`,
   };
 }
 
