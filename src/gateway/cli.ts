@@ -1,8 +1,8 @@
 /** `xborder serve` and `xborder token`. */
 import { loadSettings, trustsDevIssuer } from '../config.ts';
-import { zones, type Zone } from '../domain.ts';
+import { zones } from '../domain.ts';
 import { parseOptions, usage, UsageError, type Command } from '../shared/cli-support.ts';
-import { loadDevIssuerKey, mintDevToken, parseTtl, roles, type Role } from './dev-issuer.ts';
+import { loadDevIssuerKey, mintDevToken, mintRequestSchema, parseTtl, roles } from './dev-issuer.ts';
 import { serve } from './serve.ts';
 
 const serveCommand: Command = {
@@ -42,7 +42,7 @@ const tokenCommand: Command = {
     ['--role ROLE', `who the token speaks for: ${roles.join(', ')}; required`],
     ['--sub ID', "the subject: an enterprise's USCC, or a regulator or admin name; required"],
     ['--zones Z,...', `the zones a regulator may see (required for regulator): ${zones.join(', ')}; default: none`],
-    ['--ttl DURATION', 'how long the token is valid: N with s, m, h or d; default: 1h'],
+    ['--ttl DURATION', 'how long the token is valid: N with s, m, h or d, at most 366d; default: 1h'],
     ['--config FILE', 'the settings file (data folder holding the development key, audience); default: $XBORDER_CONFIG, else ./xborder.yaml when present'],
   ]),
   async run(argv, io) {
@@ -66,17 +66,19 @@ const tokenCommand: Command = {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    // mintDevToken's own bounds (a TTL of at most 366 days, a sub of at most 64 characters) would
+    // otherwise surface as a ZodError stack trace after the key was loaded.
+    const request = mintRequestSchema.safeParse({ role: values.role, sub: values.sub, ...(tokenZones ? { zones: tokenZones } : {}), ttlSeconds });
+    if (!request.success) {
+      const issue = request.error.issues[0]!;
+      const option = ({ ttlSeconds: 'ttl', sub: 'sub', zones: 'zones' } as const)[String(issue.path[0]) as 'ttlSeconds' | 'sub' | 'zones'] ?? 'role';
+      throw new UsageError(`--${option} ${values[option]}: ${issue.message}`);
+    }
     const settings = loadSettings({ cwd: io.cwd, env: io.env, ...(values.config ? { file: values.config } : {}) });
     if (!trustsDevIssuer(settings)) io.stderr('xborder: note: this gateway is configured for an operator issuer and does not trust development tokens\n');
     const key = await loadDevIssuerKey(settings.dataDir);
     if (!key) throw new UsageError('no development key');
-    const token = await mintDevToken(key, {
-      role: values.role as Role,
-      sub: values.sub,
-      ...(tokenZones ? { zones: tokenZones as Zone[] } : {}),
-      ttlSeconds,
-      audience: settings.token.audience,
-    });
+    const token = await mintDevToken(key, { ...request.data, audience: settings.token.audience });
     io.stdout(`${token}\n`);
     return 0;
   },

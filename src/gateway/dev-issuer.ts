@@ -61,7 +61,7 @@ export const mintRequestSchema = z.object({
   role: z.enum(roles),
   sub: z.string().min(1).max(64),
   zones: z.array(z.enum(zones)).optional(),
-  ttlSeconds: z.number().int().positive().max(366 * 86400).default(3600),
+  ttlSeconds: z.number().int().positive('must be longer than 0').max(366 * 86400, 'at most 366 days').default(3600),
   audience: z.string().min(1).default('xborder'),
 });
 export type MintRequest = z.input<typeof mintRequestSchema>;
