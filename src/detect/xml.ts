@@ -281,7 +281,8 @@ export class XmlWalker {
     if (segment === undefined) {
       // A name holding a value shows as its placeholder (`.<cn_mobile>` from the field cache).
       segment = info.keyHoldsValues ? `/${info.segment.slice(1)}` : `/${textOf(src, from, to)}`;
-      this.segments.set(info, segment);
+      // Bounded like the path memo: a body of distinct names must not grow it without end.
+      if (this.segments.size < 4096) this.segments.set(info, segment);
     }
     return segment;
   }
