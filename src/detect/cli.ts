@@ -21,11 +21,17 @@ const typesByExtension: Record<string, string> = {
 /** JSON and form files are buffered to be walked, and encoded files decoded up to this; NDJSON, CSV and text stream unbounded. */
 const cliMaxBufferedBytes = 512 * 1024 * 1024;
 
+/** Date rolls 30 February over into March: a day that does not read back is not a day. */
+function isCalendarDay(value: string): boolean {
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
+}
+
 const atSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-  .transform((value) => new Date(`${value}T00:00:00+08:00`))
-  .refine((date) => !Number.isNaN(date.getTime()), 'not a calendar date');
+  .refine(isCalendarDay, 'not a calendar date')
+  .transform((value) => new Date(`${value}T00:00:00+08:00`));
 
 const scanCommand: Command = {
   summary: 'scan a file (or stdin) for personal information and print the findings as JSON',

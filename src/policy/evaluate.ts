@@ -24,7 +24,9 @@ export interface Evaluation {
 /** A calendar date given on the command line or in a case, read as noon in Asia/Shanghai. */
 export function dateInShanghai(date: string): Date {
   const at = new Date(`${date}T12:00:00+08:00`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(at.getTime())) throw new XborderError('XB_ERR_BAD_INPUT', `expected a date YYYY-MM-DD, got "${date}"`);
+  // Date rolls 30 February over into March: a day that does not read back is not a day (noon in
+  // Shanghai is 04:00 UTC, the same calendar day).
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== date) throw new XborderError('XB_ERR_BAD_INPUT', `expected a date YYYY-MM-DD, got "${date}"`);
   return at;
 }
 

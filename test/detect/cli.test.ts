@@ -65,6 +65,15 @@ describe('xborder scan', () => {
     }
   });
 
+  it('refuses an --at that is not a day of the calendar rather than rolling it into the next month', async () => {
+    for (const day of ['2026-02-30', '2026-04-31', '2025-02-29']) {
+      const capture = io();
+      expect(await main(['scan', '--at', day, 'orders.json'], capture), day).toBe(2);
+      expect(capture.err).toContain(`--at ${day}: not a calendar date`);
+    }
+    expect(await main(['scan', '--at', '2028-02-29', 'orders.json'], io())).toBe(0);
+  });
+
   // ~200 MB of NDJSON through the real binary; the whole run stays under 256 MB of RSS because
   // NDJSON is streamed and subjects are kept as fingerprints (CLARIFICATIONS 20).
   it.skipIf(process.env.XBORDER_RSS_TEST !== '1')('scans a ~200 MB NDJSON file under 256 MB peak RSS', async () => {

@@ -85,6 +85,12 @@ describe('xborder check', () => {
     await expect(run('check', ['--enterprise', 'nope', '--destination', 'test-recipient-a', '-'], payload)).rejects.toThrow(/unknown enterprise "nope"/);
     await expect(run('check', ['--enterprise', '91110105MA8TE0101Q', '--destination', 'mars', '-'], payload)).rejects.toThrow(UsageError);
   });
+  it('refuses an --at that is not a day of the calendar: 2026-02-30 would be decided as 2 March', async () => {
+    const at = base.indexOf('--at') + 1;
+    for (const day of ['2026-02-30', '2026-06-31']) {
+      await expect(run('check', base.with(at, day), payload)).rejects.toThrow(new RegExp(`check: expected a date YYYY-MM-DD, got "${day}"`));
+    }
+  });
   it('refuses a bad --prior or --purpose', async () => {
     await expect(run('check', ['--prior', 'lots', ...base], payload)).rejects.toThrow(UsageError);
     await expect(run('check', ['--purpose', 'tourism', ...base], payload)).rejects.toThrow(/--purpose must be one of/);
