@@ -60,6 +60,8 @@ export const settingsSchema = z
         trustDevIssuer: flag.optional(),
         clockToleranceSec: z.coerce.number().int().min(0).max(300).default(5),
       })
+      // A misspelt key (jwksURL) would otherwise be dropped, and the development issuer trusted.
+      .strict()
       .default({ audience: 'xborder', clockToleranceSec: 5 }),
     upstream: z
       .object({
@@ -69,9 +71,11 @@ export const settingsSchema = z
         keepAliveTimeoutMs: positiveInt.default(10_000),
         connections: positiveInt.default(128),
       })
+      .strict()
       .default({ connectTimeoutMs: 5_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, keepAliveTimeoutMs: 10_000, connections: 128 }),
     checkpoint: z
       .object({ every: positiveInt.optional(), intervalMs: positiveInt.optional() })
+      .strict()
       .default({}),
     /** Header names whose values are scanned too, besides those of the policy settings (CLARIFICATIONS 14). */
     scanHeaders: nameList.default([]),
