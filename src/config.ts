@@ -14,8 +14,16 @@ import { XborderError } from './errors.ts';
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const MiB = 1024 * 1024;
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+/**
+ * A whole number, from YAML or as the digits of an environment variable or option. z.coerce would
+ * read '', ' ' and a bare `port:` (null) as 0 — port 0 listens on any free port — and '0x10' or
+ * '1e3' as numbers nobody wrote.
+ */
+const whole = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value), schema);
+const wholeNumber = () => z.number({ error: 'expected a whole number' }).int();
+const port = whole(wholeNumber().min(0).max(65535));
+const positiveInt = whole(wholeNumber().positive());
 const flag = z.preprocess((value) => {
   if (typeof value !== 'string') return value;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
@@ -58,7 +66,7 @@ export const settingsSchema = z
           .optional(),
         /** Trust the local development issuer (`xborder token`); defaults to on only when no JWKS is configured. */
         trustDevIssuer: flag.optional(),
-        clockToleranceSec: z.coerce.number().int().min(0).max(300).default(5),
+        clockToleranceSec: whole(wholeNumber().min(0).max(300)).default(5),
       })
       // A misspelt key (jwksURL) would otherwise be dropped, and the development issuer trusted.
       .strict()

@@ -21,6 +21,15 @@ async function fromFile(yaml: string) {
 }
 
 describe('settings', () => {
+  it('refuse an empty or blank port rather than listening on a random one (Number("") is 0)', async () => {
+    expect(() => loadSettings({ cwd, env: {}, overrides: { port: '' } })).toThrow(/setting port \(from the command line\)/);
+    expect(() => loadSettings({ cwd, env: { XBORDER_PORT: ' ' } })).toThrow(/setting port \(from XBORDER_PORT\)/);
+    expect(await fromFile('port:\n')).toThrow(/setting port \(from .*xborder\.yaml\)/);
+    expect(() => loadSettings({ cwd, env: { XBORDER_MAX_INSPECT_BYTES: '0x10' } })).toThrow(/setting maxInspectBytes/);
+    expect(loadSettings({ cwd, env: { XBORDER_PORT: '0' } }).port).toBe(0);
+    expect((await fromFile('port: 9090\n'))().port).toBe(9090);
+  });
+
   it('name a misspelt key inside token, upstream or checkpoint: token.jwksURL would leave the development issuer trusted', async () => {
     expect(await fromFile('token:\n  issuer: https://idp.example\n  jwksURL: https://idp.example/jwks\n')).toThrow(/setting token .*jwksURL/);
     expect(await fromFile('upstream:\n  connectTimeout: 100\n')).toThrow(/setting upstream .*connectTimeout/);

@@ -23,7 +23,7 @@ const serveCommand: Command = {
       'data-dir': { type: 'string' },
     }, false);
     const overrides = {
-      ...(values.port !== undefined ? { port: Number(values.port) } : {}),
+      ...(values.port !== undefined ? { port: values.port } : {}),
       ...(values.host !== undefined ? { host: values.host } : {}),
       ...(values.policies !== undefined ? { policies: values.policies } : {}),
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
