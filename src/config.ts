@@ -24,6 +24,9 @@ const whole = (schema: z.ZodNumber) =>
 const wholeNumber = () => z.number({ error: 'expected a whole number' }).int();
 const port = whole(wholeNumber().min(0).max(65535));
 const positiveInt = whole(wholeNumber().positive());
+// Node's timers take at most 2^31-1 ms and fire after 1 ms beyond it: a long shutdown grace
+// would cut transfers in flight at once.
+const milliseconds = whole(wholeNumber().positive().max(2 ** 31 - 1, 'at most 2147483647 (a Node timer)'));
 const flag = z.preprocess((value) => {
   if (typeof value !== 'string') return value;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
@@ -73,28 +76,28 @@ export const settingsSchema = z
       .default({ audience: 'xborder', clockToleranceSec: 5 }),
     upstream: z
       .object({
-        connectTimeoutMs: positiveInt.default(5_000),
-        headersTimeoutMs: positiveInt.default(30_000),
-        bodyTimeoutMs: positiveInt.default(30_000),
-        keepAliveTimeoutMs: positiveInt.default(10_000),
+        connectTimeoutMs: milliseconds.default(5_000),
+        headersTimeoutMs: milliseconds.default(30_000),
+        bodyTimeoutMs: milliseconds.default(30_000),
+        keepAliveTimeoutMs: milliseconds.default(10_000),
         connections: positiveInt.default(128),
       })
       .strict()
       .default({ connectTimeoutMs: 5_000, headersTimeoutMs: 30_000, bodyTimeoutMs: 30_000, keepAliveTimeoutMs: 10_000, connections: 128 }),
     checkpoint: z
-      .object({ every: positiveInt.optional(), intervalMs: positiveInt.optional() })
+      .object({ every: positiveInt.optional(), intervalMs: milliseconds.optional() })
       .strict()
       .default({}),
     /** Header names whose values are scanned too, besides those of the policy settings (CLARIFICATIONS 14). */
     scanHeaders: nameList.default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** SIGTERM waits this long for in-flight transfers before closing them. */
-    shutdownGraceMs: positiveInt.default(15_000),
+    shutdownGraceMs: milliseconds.default(15_000),
     /**
      * How long a caller may take to send a whole request, headers and body (Node's default);
      * a trickled upload would otherwise hold a connection and its buffered body for good.
      */
-    requestTimeoutMs: positiveInt.default(300_000),
+    requestTimeoutMs: milliseconds.default(300_000),
   })
   .strict()
   .superRefine((settings, context) => {

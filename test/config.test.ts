@@ -35,4 +35,10 @@ describe('settings', () => {
     expect(await fromFile('upstream:\n  connectTimeout: 100\n')).toThrow(/setting upstream .*connectTimeout/);
     expect(await fromFile('checkpoint:\n  everyRecords: 10\n')).toThrow(/setting checkpoint .*everyRecords/);
   });
+
+  it('refuse a duration a Node timer cannot hold: past 2^31-1 ms it fires after 1 ms', async () => {
+    expect(() => loadSettings({ cwd, env: { XBORDER_SHUTDOWN_GRACE_MS: '3000000000' } })).toThrow(/setting shutdownGraceMs \(from XBORDER_SHUTDOWN_GRACE_MS\)/);
+    expect(() => loadSettings({ cwd, env: { XBORDER_UPSTREAM_BODY_TIMEOUT_MS: '2147483648' } })).toThrow(/setting upstream\.bodyTimeoutMs/);
+    expect(loadSettings({ cwd, env: { XBORDER_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs).toBe(2_147_483_647);
+  });
 });
