@@ -52,7 +52,9 @@ export async function storeSource(reader: SqlConn, options: { node?: string; tru
     rows: (node) => readLeafRows(reader, node),
     checkpoints: (await readCheckpoints(reader, options.node)).filter((c) => nodes.includes(c.origin)),
     keys: await readKeys(reader),
-    trusted: (options.trusted ?? []).filter((c) => nodes.includes(c.origin)),
+    // Kept checkpoints of a node the log no longer names at all must still be checked (verifyLog
+    // adds their nodes): filtering them by the log's nodes passed a log whose node was deleted whole.
+    trusted: (options.trusted ?? []).filter((c) => options.node === undefined || c.origin === options.node),
   };
 }
 

@@ -129,6 +129,18 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     expect(result.code).toBe(1);
   });
 
+  it("finds a node's whole log deleted through the checkpoint the regulator kept", async () => {
+    const { driver, checkpoints } = await seededLog();
+    open = driver;
+    const trustedFile = join(backend.options().dataDir, 'trusted.json');
+    writeFileSync(trustedFile, JSON.stringify([checkpoints[1]]));
+    await sql(driver, "DELETE FROM audit_records WHERE node = 'node-a'");
+    await sql(driver, "DELETE FROM audit_checkpoints WHERE node = 'node-a'");
+    const result = await verify(['--trusted-checkpoints', trustedFile]);
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 0: log truncated below the trusted checkpoint of size 20/);
+    expect(result.code).toBe(1);
+  });
+
   it('finds a record changed inside an export file, offline', async () => {
     open = (await seededLog()).driver;
     const out = join(backend.options().dataDir, 'export.ndjson');
