@@ -3,7 +3,7 @@
  * `--db FILE` (SQLite, default ./data/xborder.db) or `--database-url` / XBORDER_DATABASE_URL.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { decisionKinds, mechanisms, shanghaiYear, zones, type Zone } from '../domain.ts';
 import { XborderError } from '../errors.ts';
@@ -48,22 +48,41 @@ function location(values: StoreFlags, io: CommandIo, mustExist = true) {
   return { dataDir, databaseUrl, sqliteFile, schema: values.schema ?? io.env.XBORDER_DATABASE_SCHEMA };
 }
 
+/** A file an option names, resolved: what is wrong with it is a usage error naming the option, not an ENOENT stack trace. */
+async function inputFile(option: string, file: string, io: CommandIo): Promise<string> {
+  const path = isAbsolute(file) ? file : resolve(io.cwd, file);
+  const info = await stat(path).catch(() => null);
+  if (info === null) throw new UsageError(`--${option} ${file}: no such file`);
+  if (!info.isFile()) throw new UsageError(`--${option} ${file}: not a file`);
+  return path;
+}
+
 async function readTrusted(file: string, io: CommandIo): Promise<SignedCheckpoint[]> {
-  const text = await readFile(isAbsolute(file) ? file : resolve(io.cwd, file), 'utf8');
+  const text = await readFile(await inputFile('trusted-checkpoints', file, io), 'utf8');
   let items: unknown[];
   try {
     const whole: unknown = JSON.parse(text);
     items = Array.isArray(whole) ? whole : [whole];
   } catch {
-    items = text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown);
+    items = text.split('\n').flatMap((line, i) => {
+      if (line.trim() === '') return [];
+      try {
+        return [JSON.parse(line) as unknown];
+      } catch {
+        throw new UsageError(`--trusted-checkpoints ${file}: line ${i + 1} is not JSON`);
+      }
+    });
   }
   // Accepts bare checkpoints, `/audit/checkpoints` pages, `audit proof` output and export lines.
   const flat = items.flatMap((item) => {
+    if (typeof item !== 'object' || item === null) return [item];
     const value = item as { checkpoints?: unknown[]; checkpoint?: unknown; type?: string };
     if (Array.isArray(value.checkpoints)) return value.checkpoints;
     if (value.checkpoint) return [value.checkpoint];
     return value.type && value.type !== 'checkpoint' ? [] : [item];
   });
+  // An empty file (a failed download) would check nothing and still report ok.
+  if (flat.length === 0) throw new UsageError(`--trusted-checkpoints ${file}: holds no checkpoints`);
   return flat.map((item, i) => {
     const parsed = signedCheckpointSchema.safeParse(item);
     if (!parsed.success) throw new UsageError(`--trusted-checkpoints: entry ${i + 1} is not a signed checkpoint`);
@@ -83,7 +102,7 @@ const verify: Command = {
     const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, export: { type: 'string' } }, false);
     const trusted = values['trusted-checkpoints'] ? await readTrusted(values['trusted-checkpoints'], io) : [];
     if (values.export) {
-      const report = await verifyExport(isAbsolute(values.export) ? values.export : resolve(io.cwd, values.export), trusted);
+      const report = await verifyExport(await inputFile('export', values.export, io), trusted);
       io.stdout(`export ${values.export} (${report.complete ? 'whole log, recomputed' : 'selection, checked by inclusion proofs'}), ${trusted.length} trusted checkpoints\n`);
       io.stdout(formatReport(report));
       return report.ok ? 0 : 1;

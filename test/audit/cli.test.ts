@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/audit/index.ts';
+import { main } from '../../src/cli.ts';
+import type { CommandIo } from '../../src/shared/cli-support.ts';
+import { decisionRecord, fixedClock } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'xb-audit-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const captured = { out: '', err: '' };
+  const io: CommandIo = {
+    stdout: (text) => void (captured.out += text),
+    stderr: (text) => void (captured.err += text),
+    stdin: Readable.from([]),
+    env: {},
+    cwd: dir,
+  };
+  const code = await main(argv, io);
+  return { code, ...captured };
+}
+
+describe('xborder audit verify', () => {
+  it.each([
+    ['--trusted-checkpoints', 'missing.json', /--trusted-checkpoints missing\.json: no such file/],
+    ['--trusted-checkpoints', '.', /--trusted-checkpoints \.: not a file/],
+    ['--trusted-checkpoints', 'garbage.ndjson', /--trusted-checkpoints garbage\.ndjson: line 2 is not JSON/],
+    ['--trusted-checkpoints', 'null.json', /--trusted-checkpoints: entry 1 is not a signed checkpoint/],
+    ['--trusted-checkpoints', 'empty.json', /--trusted-checkpoints empty\.json: holds no checkpoints/],
+    ['--export', 'missing.ndjson', /--export missing\.ndjson: no such file/],
+    ['--export', '.', /--export \.: not a file/],
+  ])('names an unreadable %s %s in one line, exit 2, not a stack trace', async (option, file, message) => {
+    writeFileSync(join(dir, 'garbage.ndjson'), '{"size":1}\nnot json\n');
+    writeFileSync(join(dir, 'null.json'), 'null\n');
+    writeFileSync(join(dir, 'empty.json'), '');
+    const result = await run(['audit', 'verify', option, file]);
+    expect(result.code).toBe(2);
+    expect(result.out).toBe('');
+    expect(result.err).toMatch(message);
+    expect(result.err.split('\n')).toHaveLength(2);
+  });
+});
