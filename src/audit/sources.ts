@@ -68,6 +68,11 @@ export async function verifyStore(
 ): Promise<VerifyReport> {
   const driver = await openDriver(location);
   try {
+    // A misspelt --node would otherwise verify an empty tree and report it ok.
+    const held = await readNodes(driver.reader);
+    if (options.node !== undefined && !held.includes(options.node) && !options.trusted?.some((c) => c.origin === options.node)) {
+      return { ok: false, nodes: [], failure: { node: options.node, message: `the log holds no records or checkpoints of this node (its nodes: ${held.join(', ') || 'none'})` } };
+    }
     return await verifyLog(await storeSource(driver.reader, options));
   } finally {
     await driver.close();

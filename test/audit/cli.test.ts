@@ -44,3 +44,15 @@ describe('xborder audit verify', () => {
     expect(result.err.split('\n')).toHaveLength(2);
   });
 });
+
+describe('xborder audit verify --node', () => {
+  it('fails for a node the log does not hold rather than reporting its empty tree ok', async () => {
+    const store = await openStore({ nodeId: 'node-a', dataDir: dir, checkpointIntervalMs: 0, clock: fixedClock });
+    await store.append(decisionRecord());
+    await store.close();
+    expect((await run(['audit', 'verify', '--data-dir', dir, '--node', 'node-a'])).code).toBe(0);
+    const typo = await run(['audit', 'verify', '--data-dir', dir, '--node', 'node-A']);
+    expect(typo.out).toBe('FAIL node node-A: the log holds no records or checkpoints of this node (its nodes: node-a)\n');
+    expect(typo.code).toBe(1);
+  });
+});
