@@ -265,12 +265,15 @@ const countersImport: Command = {
     );
     if (!values.enterprise || !values.year) throw new UsageError('counters import needs --enterprise ID --year Y');
     if (values.zone !== undefined && !zones.includes(values.zone as Zone)) throw new UsageError(`unknown zone ${values.zone}`);
+    // Checked before the store opens: inside its try a usage error came out as an audit failure
+    // (exit 1), after a database had been created where none was.
+    const year = count(values.year, 'year');
+    const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
     const zone = (values.zone as Zone | undefined) ?? (await zoneInPolicy(values.enterprise, values.policies, io));
     const where = location(values, io, false);
     const store = await openStore({ nodeId: values.node ?? io.env.XBORDER_NODE_ID ?? 'admin-cli', checkpointIntervalMs: 0, ...where });
     try {
-      const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
-      const appended = await store.importCounters({ enterprise: values.enterprise, year: count(values.year, 'year'), counts, reason: values.reason ?? null, zone });
+      const appended = await store.importCounters({ enterprise: values.enterprise, year, counts, reason: values.reason ?? null, zone });
       io.stdout(`imported ${counts.nonSensitive} general and ${counts.sensitive} sensitive subjects for ${values.enterprise} ${values.year} (audit record ${appended.id})\n`);
       return 0;
     } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -54,5 +54,19 @@ describe('xborder audit verify --node', () => {
     const typo = await run(['audit', 'verify', '--data-dir', dir, '--node', 'node-A']);
     expect(typo.out).toBe('FAIL node node-A: the log holds no records or checkpoints of this node (its nodes: node-a)\n');
     expect(typo.code).toBe(1);
+  });
+});
+
+describe('xborder counters import', () => {
+  it.each([
+    [['--general', 'lots'], /--general must be a whole number/],
+    [['--year', 'next'], /--year must be a whole number/],
+  ])('refuses %j as a usage error before it opens or creates a store', async (bad, message) => {
+    const where = join(dir, 'never');
+    const result = await run(['counters', 'import', '--data-dir', where, '--zone', 'pingtan', '--enterprise', 'E1', '--year', '2026', ...bad]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+    expect(result.err).not.toMatch(/XB_ERR|UsageError/);
+    expect(existsSync(where)).toBe(false);
   });
 });
