@@ -269,6 +269,8 @@ const countersImport: Command = {
     // (exit 1), after a database had been created where none was.
     const year = count(values.year, 'year');
     const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
+    // --general counts every subject, the sensitive ones among them (CLARIFICATIONS 3).
+    if (counts.sensitive > counts.nonSensitive) throw new UsageError(`--sensitive ${counts.sensitive} is more than --general ${counts.nonSensitive}, which counts every subject`);
     const zone = (values.zone as Zone | undefined) ?? (await zoneInPolicy(values.enterprise, values.policies, io));
     const where = location(values, io, false);
     const store = await openStore({ nodeId: values.node ?? io.env.XBORDER_NODE_ID ?? 'admin-cli', checkpointIntervalMs: 0, ...where });

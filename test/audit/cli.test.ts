@@ -61,6 +61,7 @@ describe('xborder counters import', () => {
   it.each([
     [['--general', 'lots'], /--general must be a whole number/],
     [['--year', 'next'], /--year must be a whole number/],
+    [['--general', '5', '--sensitive', '10'], /--sensitive 10 is more than --general 5/],
   ])('refuses %j as a usage error before it opens or creates a store', async (bad, message) => {
     const where = join(dir, 'never');
     const result = await run(['counters', 'import', '--data-dir', where, '--zone', 'pingtan', '--enterprise', 'E1', '--year', '2026', ...bad]);
