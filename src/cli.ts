@@ -70,9 +70,13 @@ async function resolve(argv: string[]): Promise<{ name: string; command: Command
 }
 
 export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+  if (argv.length === 0) {
+    io.stderr(usage());
+    return 2;
+  }
+  if (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     io.stdout(usage());
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   const found = await resolve(argv);
   if (!found) {

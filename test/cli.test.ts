@@ -94,6 +94,13 @@ describe('the xborder dispatcher', () => {
     expect(capture.err.endsWith(`; run "xborder ${name} --help"\n`), capture.err).toBe(true);
   });
 
+  it('prints the usage on stderr when called with no command, exit 2: a failure is no result for stdout', async () => {
+    const bare = io();
+    expect(await main([], bare)).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toMatch(/^usage:\n {2}xborder /);
+  });
+
   it('takes -h after -- as an argument, not a request for help', async () => {
     const capture = io();
     expect(await main(['scan', '--', '-h'], capture)).toBe(2);
