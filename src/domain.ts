@@ -73,6 +73,9 @@ export const purposes = [
 ] as const;
 export type Purpose = (typeof purposes)[number];
 
+/** A dataset name as `X-Xborder-Dataset`, `check --dataset` and policy cases give it (CLARIFICATIONS 13). */
+export const datasetName = { pattern: /^[A-Za-z0-9._:-]{1,128}$/, message: 'a dataset name of letters, digits, . _ : -' } as const;
+
 export const filingKinds = ['standard-contract', 'certification', 'security-assessment'] as const;
 export type FilingKind = (typeof filingKinds)[number];
 

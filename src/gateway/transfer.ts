@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { newDecisionId } from '../audit/index.ts';
-import { isForwarded, purposes, shanghaiYear } from '../domain.ts';
+import { datasetName, isForwarded, purposes, shanghaiYear } from '../domain.ts';
 import { isXborderError, XborderError } from '../errors.ts';
 import { decide, findDestination, findEnterprise, type Decision, type LoadedPolicy } from '../policy/index.ts';
 import { requireRole } from './auth.ts';
@@ -29,7 +29,7 @@ export const transferHeadersSchema = z.object({
   'x-xborder-purpose': z.enum(purposes).optional().describe('Declared exemption scenario (Arts. 3, 4, 5(1)–(3))'),
   'x-xborder-dataset': z
     .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a dataset name of letters, digits, . _ : -')
+    .regex(datasetName.pattern, datasetName.message)
     .optional()
     .describe('Dataset the body belongs to (CLARIFICATIONS 13)'),
 });

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { decisionKinds, mechanisms, purposes } from '../domain.ts';
+import { datasetName, decisionKinds, mechanisms, purposes } from '../domain.ts';
 import { dateInShanghai, evaluateTransfer, parsePrior } from './evaluate.ts';
 import { resolveLayout } from './files.ts';
 import type { LoadedPolicy, PolicyIssue } from './types.ts';
@@ -20,7 +20,7 @@ export const policyCaseSchema = z
     enterprise: z.string().min(1),
     destination: z.string().min(1),
     purpose: z.enum(purposes).optional(),
-    dataset: z.string().min(1).optional(),
+    dataset: z.string().regex(datasetName.pattern, datasetName.message).optional(),
     /** This year's totals before the transfer: `{ general, sensitive }` or `general=N,sensitive=M`. */
     prior: z.union([z.string(), z.object({ general: z.number().int().nonnegative().default(0), sensitive: z.number().int().nonnegative().default(0) }).strict()]).optional(),
     at: dateText.optional(),

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { purposes, type Purpose } from '../domain.ts';
+import { datasetName, purposes, type Purpose } from '../domain.ts';
 import { isXborderError } from '../errors.ts';
 import { parseOptions, usage, UsageError, type Command, type CommandIo } from '../shared/cli-support.ts';
 import { describeFailure, loadCaseFiles, runCase } from './cases.ts';
@@ -128,6 +128,8 @@ const check: Command = {
     if (values.purpose !== undefined && !(purposes as readonly string[]).includes(values.purpose)) {
       throw new UsageError(`check: --purpose must be one of ${purposes.join(', ')}`);
     }
+    // What the gateway answers 400 to would otherwise get a decision here.
+    if (values.dataset !== undefined && !datasetName.pattern.test(values.dataset)) throw new UsageError(`check: --dataset "${values.dataset}": ${datasetName.message}`);
     if (positionals.length > 1) throw new UsageError('check: give one payload FILE, or - for standard input');
     let prior: { general: number; sensitive: number };
     let at: Date;

@@ -68,6 +68,16 @@ describe('xborder policy test', () => {
   });
 });
 
+describe('xborder policy test, dataset', () => {
+  it('names a case whose dataset the gateway would refuse as X-Xborder-Dataset, and exits 1', async () => {
+    const spaced = `cases:\n  - name: a dataset with a space\n    enterprise: 91110105MA8TE0101Q\n    destination: test-recipient-a\n    dataset: clinical trial\n    at: 2026-06-01\n    payload: ${payload}\n    expect: { decision: allow }\n`;
+    const dir = await copyWith({ 'policies/tests/spaced.yaml': spaced });
+    const r = await run('policy test', ['--policies', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/policies\/tests\/spaced\.yaml:5:\d+ cases\[0\]\.dataset: a dataset name of letters, digits/);
+  });
+});
+
 describe('xborder check', () => {
   const base = ['--enterprise', '91110105MA8TE0101Q', '--destination', 'test-recipient-a', '--at', '2026-06-01', '--content-type', 'application/json', '-'];
   it('prints the decision JSON for a payload on standard input', async () => {
@@ -90,6 +100,10 @@ describe('xborder check', () => {
     for (const day of ['2026-02-30', '2026-06-31']) {
       await expect(run('check', base.with(at, day), payload)).rejects.toThrow(new RegExp(`check: expected a date YYYY-MM-DD, got "${day}"`));
     }
+  });
+  it('refuses a --dataset the gateway would refuse in X-Xborder-Dataset, rather than deciding it', async () => {
+    await expect(run('check', ['--dataset', 'clinical trial', ...base], payload)).rejects.toThrow(/check: --dataset "clinical trial": a dataset name of letters, digits/);
+    expect((await run('check', ['--dataset', 'clinical-trial', ...base], payload)).code).toBe(0);
   });
   it('refuses a bad --prior or --purpose', async () => {
     await expect(run('check', ['--prior', 'lots', ...base], payload)).rejects.toThrow(UsageError);
