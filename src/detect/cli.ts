@@ -65,7 +65,8 @@ const scanCommand: Command = {
     } else {
       const path = resolve(io.cwd, file);
       const info = await stat(path).catch(() => null);
-      if (info === null || !info.isFile()) throw new UsageError(`no such file: ${file}`);
+      if (info === null) throw new UsageError(`no such file: ${file}`);
+      if (!info.isFile()) throw new UsageError(`not a file: ${file}`);
       contentType ??= typesByExtension[extname(path).toLowerCase()];
       if (contentType === undefined) {
         throw new UsageError(`cannot tell the content type of ${file}; pass --content-type`);

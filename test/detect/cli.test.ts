@@ -65,6 +65,12 @@ describe('xborder scan', () => {
     }
   });
 
+  it('says a folder is not a file, rather than that it does not exist', async () => {
+    const capture = io();
+    expect(await main(['scan', fixtures], capture)).toBe(2);
+    expect(capture.err).toBe(`xborder: not a file: ${fixtures}; run "xborder scan --help"\n`);
+  });
+
   it('refuses an --at that is not a day of the calendar rather than rolling it into the next month', async () => {
     for (const day of ['2026-02-30', '2026-04-31', '2025-02-29']) {
       const capture = io();
