@@ -100,6 +100,12 @@ const verify: Command = {
   ]),
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, export: { type: 'string' } }, false);
+    if (values.export) {
+      // An export is verified whole and offline: --node or a database beside it would be ignored
+      // while the operator believes that is what was checked.
+      const ignored = (['node', 'db', 'database-url', 'schema', 'data-dir'] as const).find((option) => values[option] !== undefined);
+      if (ignored) throw new UsageError(`--${ignored} does not apply to --export (the file is verified on its own)`);
+    }
     const trusted = values['trusted-checkpoints'] ? await readTrusted(values['trusted-checkpoints'], io) : [];
     if (values.export) {
       const report = await verifyExport(await inputFile('export', values.export, io), trusted);

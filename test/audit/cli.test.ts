@@ -71,3 +71,14 @@ describe('xborder counters import', () => {
     expect(existsSync(where)).toBe(false);
   });
 });
+
+describe('xborder audit verify --export', () => {
+  it('refuses the database options and --node beside it rather than ignoring them', async () => {
+    writeFileSync(join(dir, 'some.ndjson'), '');
+    for (const extra of [['--node', 'node-b'], ['--db', 'other.db'], ['--database-url', 'postgres://127.0.0.1/test']]) {
+      const result = await run(['audit', 'verify', '--export', 'some.ndjson', ...extra]);
+      expect(result.code, extra[0]).toBe(2);
+      expect(result.err).toMatch(new RegExp(`${extra[0]} does not apply to --export`));
+    }
+  });
+});
