@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { decisionKinds, mechanisms, shanghaiYear, zones, type Zone } from '../domain.ts';
 import { XborderError } from '../errors.ts';
 import { defaultPolicyDir, findEnterprise, loadPolicy } from '../policy/index.ts';
@@ -175,9 +175,13 @@ const exportCommand: Command = {
       from: values.from,
       to: values.to,
     };
+    const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
+    // The export's write stream reports these as an 'error' event no one awaits yet: an uncaught
+    // ENOENT or EISDIR stack trace.
+    if ((await stat(dirname(out)).catch(() => null))?.isDirectory() !== true) throw new UsageError(`--out ${values.out}: no folder ${dirname(out)}`);
+    if ((await stat(out).catch(() => null))?.isDirectory()) throw new UsageError(`--out ${values.out}: is a folder`);
     const driver = await openDriver(location(values, io));
     try {
-      const out = isAbsolute(values.out) ? values.out : resolve(io.cwd, values.out);
       const records = await writeExport(driver.reader, filter, out);
       io.stdout(`wrote ${records} records with checkpoints and public keys to ${values.out}\n`);
       return 0;

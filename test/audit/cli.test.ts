@@ -82,3 +82,17 @@ describe('xborder audit verify --export', () => {
     }
   });
 });
+
+describe('xborder audit export --out', () => {
+  it.each([
+    ['missing-folder/out.ndjson', /--out missing-folder\/out\.ndjson: no folder .*missing-folder/],
+    ['.', /--out \.: is a folder/],
+  ])('refuses %s in one line, exit 2, not a stack trace', async (out, message) => {
+    const store = await openStore({ nodeId: 'node-a', dataDir: dir, checkpointIntervalMs: 0, clock: fixedClock });
+    await store.close();
+    const result = await run(['audit', 'export', '--data-dir', dir, '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
+    expect(result.err.split('\n')).toHaveLength(2);
+  });
+});
