@@ -214,6 +214,13 @@ function count(value: string | undefined, name: string): number {
   return Number(value);
 }
 
+/** The bounds of a counter-import record's year: beyond them show prints zeros and import fails after opening the store. */
+function yearOption(value: string): number {
+  const year = count(value, 'year');
+  if (year < 2000 || year > 9999) throw new UsageError(`--year ${value}: a year from 2000 to 9999`);
+  return year;
+}
+
 const countersShow: Command = {
   summary: "show an enterprise's distinct subjects this year, per class and tally",
   usage: usage(`--enterprise ID [--year Y] [--json] ${storeSynopsis}`, [
@@ -225,7 +232,7 @@ const countersShow: Command = {
   async run(argv, io) {
     const { values } = parseOptions(argv, { ...storeOptions, enterprise: { type: 'string' }, year: { type: 'string' }, json: { type: 'boolean' } }, false);
     if (!values.enterprise) throw new UsageError('counters show needs --enterprise ID');
-    const year = values.year ? count(values.year, 'year') : shanghaiYear(new Date());
+    const year = values.year ? yearOption(values.year) : shanghaiYear(new Date());
     const store = await openStore({ nodeId: 'audit-cli', readOnly: true, ...location(values, io) });
     try {
       const totals = await store.counters(values.enterprise, year);
@@ -277,7 +284,7 @@ const countersImport: Command = {
     if (values.zone !== undefined && !zones.includes(values.zone as Zone)) throw new UsageError(`unknown zone ${values.zone}`);
     // Checked before the store opens: inside its try a usage error came out as an audit failure
     // (exit 1), after a database had been created where none was.
-    const year = count(values.year, 'year');
+    const year = yearOption(values.year);
     const counts = { nonSensitive: count(values.general, 'general'), sensitive: count(values.sensitive, 'sensitive') };
     // --general counts every subject, the sensitive ones among them (CLARIFICATIONS 3).
     if (counts.sensitive > counts.nonSensitive) throw new UsageError(`--sensitive ${counts.sensitive} is more than --general ${counts.nonSensitive}, which counts every subject`);

@@ -96,3 +96,16 @@ describe('xborder audit export --out', () => {
     expect(result.err.split('\n')).toHaveLength(2);
   });
 });
+
+describe('xborder counters --year', () => {
+  it.each([
+    ['counters show', ['--enterprise', 'E1']],
+    ['counters import', ['--enterprise', 'E1', '--zone', 'pingtan']],
+  ])('%s refuses a year no audit record can hold', async (name, options) => {
+    for (const year of ['0', '1999', '10000']) {
+      const result = await run([...name.split(' '), '--data-dir', dir, ...options, '--year', year]);
+      expect(result.code, year).toBe(2);
+      expect(result.err).toMatch(new RegExp(`--year ${year}: a year from 2000 to 9999`));
+    }
+  });
+});
