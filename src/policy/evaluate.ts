@@ -36,7 +36,10 @@ export function parsePrior(text: string): { general: number; sensitive: number }
   for (const part of text.split(',').filter((p) => p.trim() !== '')) {
     const match = /^\s*(general|sensitive)\s*=\s*(\d+)\s*$/.exec(part);
     if (!match) throw new XborderError('XB_ERR_BAD_INPUT', `expected --prior general=N,sensitive=M, got "${text}"`);
-    prior[match[1] as 'general' | 'sensitive'] = Number(match[2]);
+    const count = Number(match[2]);
+    // Past 2^53 the digits are rounded: the decision would compare a number nobody wrote.
+    if (!Number.isSafeInteger(count)) throw new XborderError('XB_ERR_BAD_INPUT', `--prior ${part.trim()}: a count of at most ${Number.MAX_SAFE_INTEGER}`);
+    prior[match[1] as 'general' | 'sensitive'] = count;
   }
   return prior;
 }

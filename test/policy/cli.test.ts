@@ -105,6 +105,9 @@ describe('xborder check', () => {
     await expect(run('check', ['--dataset', 'clinical trial', ...base], payload)).rejects.toThrow(/check: --dataset "clinical trial": a dataset name of letters, digits/);
     expect((await run('check', ['--dataset', 'clinical-trial', ...base], payload)).code).toBe(0);
   });
+  it('refuses a --prior past the integers a count can hold exactly', async () => {
+    await expect(run('check', ['--prior', 'general=99999999999999999999', ...base], payload)).rejects.toThrow(/check: --prior general=99999999999999999999: a count of at most 9007199254740991/);
+  });
   it('refuses a bad --prior or --purpose', async () => {
     await expect(run('check', ['--prior', 'lots', ...base], payload)).rejects.toThrow(UsageError);
     await expect(run('check', ['--purpose', 'tourism', ...base], payload)).rejects.toThrow(/--purpose must be one of/);
