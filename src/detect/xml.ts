@@ -11,8 +11,14 @@
  * Every byte of the body lands in a run, a name or an attribute value, so a malformed body is
  * scanned whole all the same. Paths are XPath-like (`/patients/patient/diagnosis`, `/a/@idNo`).
  *
- * The body stays one record holding one person, as a free-text body is (CLARIFICATIONS 1 gives
- * XML no structure of its own).
+ * People are counted as in JSON (CLARIFICATIONS 1), an element being an object: an element
+ * holding other elements or attributes is an object whose fields are its attributes and the text
+ * of its child elements; elements repeated under one parent are the items of a list. So an
+ * element with a name field is a person together with its nameless sub-elements; data outside
+ * every named element goes to the single named person of the same list item, or else forms one
+ * person per list item; and the records are the items of the shallowest list (an envelope does
+ * not hide them), else the body. Counted as one free-text person, 670,000 customers' mobiles in
+ * an XML export were one subject, exempt under any threshold.
  */
 import type { ScanContext, FieldInfo } from './context.ts';
 import { fieldHash } from './context.ts';
@@ -20,16 +26,55 @@ import { find, rewriteMarkup, startsWith } from './markup.ts';
 import { Person } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
-interface Frame {
-  /** Where the element's local name stands in the body, to match its end tag by. */
-  nameFrom: number;
-  nameTo: number;
-  info: FieldInfo;
-  /** The parent's path, the element's own segment, and the two joined. */
-  base: string;
-  segment: string;
-  path: string;
+/** What a closed element hands its parent: its own person unless named, and the people under it. */
+interface Contribution {
+  /** The element's fields and its nameless sub-elements' fields, when no name field claimed them. */
+  unowned: Person | null;
+  /** People of unnamed list items below, waiting for a named ancestor to absorb them or the record to end. */
+  groups: Person[] | null;
+  /** Named elements below (this one included), waiting for the list item or the record that holds them. */
+  named: Person[] | null;
 }
+
+/** An open element (or, at depth 0, the body around the root element). */
+class Frame implements Contribution {
+  unowned: Person | null = null;
+  groups: Person[] | null = null;
+  named: Person[] | null = null;
+  /** Holds attributes or elements: an object, not a field of its parent. */
+  isObject = false;
+  /** The first child object of each name, until a second of that name makes them list items. */
+  pending: Map<string, Contribution> | null = null;
+  /** Names of child objects seen more than once: their elements are list items. */
+  repeated: Set<string> | null = null;
+
+  constructor(
+    /** Where the element's local name stands in the body, to match its end tag by. */
+    readonly nameFrom: number,
+    readonly nameTo: number,
+    readonly info: FieldInfo | null,
+    /** The parent's path, the element's own segment, and the two joined. */
+    readonly base: string,
+    readonly segment: string,
+    readonly path: string,
+    readonly depth: number,
+  ) {}
+
+  /** The person receiving this element's fields. */
+  person(): Person {
+    return (this.unowned ??= new Person());
+  }
+}
+
+// A parent keeps at most this many first-of-their-name children waiting: past it, a child object
+// is taken as a field of its parent (a body of distinct names must not grow the map without end).
+const maxPending = 256;
+
+const push = <T>(list: T[] | null, item: T): T[] => {
+  if (list === null) return [item];
+  list.push(item);
+  return list;
+};
 
 const commentOpen = Buffer.from('<!--');
 const commentClose = Buffer.from('-->');
@@ -88,8 +133,11 @@ function sameName(src: Buffer, aFrom: number, aTo: number, bFrom: number, bTo: n
 }
 
 export class XmlWalker {
-  private readonly person = new Person();
-  private readonly stack: Frame[] = [];
+  /** Open elements; stack[0] is the body around the root element. */
+  private readonly stack: Frame[];
+  /** Depth of the shallowest list whose items are objects, and how many items it had. */
+  private listDepth = Number.POSITIVE_INFINITY;
+  private listRecords = 0;
   /** Path segment of each field, as XPath shows it (`/idNo`, or `/<cn_mobile>` for a name that is a value). */
   private readonly segments = new Map<FieldInfo, string>();
   private readonly paths = new Map<string, Map<string, string>>();
@@ -108,6 +156,17 @@ export class XmlWalker {
     private readonly maxDepth: number,
   ) {
     this.elementRoot = root === 'text' ? '' : root;
+    this.stack = [new Frame(0, 0, null, '', root, root, 0)];
+  }
+
+  private get top(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  /** The person of the object holding the current element's text: its parent's. */
+  private parentPerson(): Person {
+    const { stack } = this;
+    return stack[Math.max(stack.length - 2, 0)]!.person();
   }
 
   walk(src: Buffer, from: number, to: number): void {
@@ -126,7 +185,7 @@ export class XmlWalker {
           // A declaration (DOCTYPE, with an internal subset of entity definitions): its own run.
           this.flush(src, lt);
           const end = declarationEnd(src, lt, to);
-          this.run(src, lt, end, null, this.root, '');
+          this.run(src, lt, end, null, this.root, '', this.stack[0]!.person());
           i = this.runStart = end;
         }
         continue;
@@ -148,26 +207,112 @@ export class XmlWalker {
       this.runStart = i;
     }
     this.flush(src, to);
-    ctx.finishPerson(this.person);
+    while (this.stack.length > 1) this.close();
+    this.finishBody();
+  }
+
+  /** The body is the record: what no list item took is settled here (JSON's top-level object). */
+  private finishBody(): void {
+    const { ctx } = this;
+    const body = this.stack[0]!;
+    this.settlePending(body);
+    const unowned = body.unowned;
+    if (unowned !== null && unowned.carries) {
+      if (body.named !== null && body.named.length === 1) body.named[0]!.absorb(unowned);
+      else body.groups = push(body.groups, unowned);
+    }
+    if (body.named !== null) for (const person of body.named) ctx.finishPerson(person);
+    if (body.groups !== null) for (const group of body.groups) ctx.finishPerson(group);
     ctx.endRecord();
+    if (this.listRecords > 1) ctx.addRecords(this.listRecords - 1);
+  }
+
+  /** Closes the innermost element, handing what it holds to its parent. */
+  private close(): void {
+    const frame = this.stack.pop()!;
+    if (!frame.isObject) return;
+    this.settlePending(frame);
+    const own = frame.unowned;
+    const contribution: Contribution = { unowned: own, groups: frame.groups, named: frame.named };
+    if (own !== null && own.named) {
+      // A named element is a person with its nameless sub-elements, list items included.
+      if (frame.groups !== null) for (const group of frame.groups) own.absorb(group);
+      contribution.groups = null;
+      contribution.named = push(frame.named, own);
+      contribution.unowned = null;
+    }
+    const parent = this.top;
+    const name = frame.segment;
+    if (parent.repeated?.has(name)) {
+      this.asListItem(parent, contribution, frame.depth);
+      return;
+    }
+    const first = parent.pending?.get(name);
+    if (first !== undefined) {
+      parent.pending!.delete(name);
+      (parent.repeated ??= new Set()).add(name);
+      this.asListItem(parent, first, frame.depth);
+      this.asListItem(parent, contribution, frame.depth);
+    } else if ((parent.pending?.size ?? 0) < maxPending) (parent.pending ??= new Map()).set(name, contribution);
+    else this.asField(parent, contribution);
+  }
+
+  /** Children seen once are fields of their parent after all (a sub-object, not a list item). */
+  private settlePending(frame: Frame): void {
+    if (frame.pending === null) return;
+    for (const contribution of frame.pending.values()) this.asField(frame, contribution);
+    frame.pending = null;
+  }
+
+  private asField(parent: Frame, { unowned, groups, named }: Contribution): void {
+    if (unowned !== null && unowned.carries) {
+      if (parent.unowned === null) parent.unowned = unowned;
+      else parent.unowned.absorb(unowned);
+    }
+    if (named !== null) for (const person of named) parent.named = push(parent.named, person);
+    if (groups !== null) for (const group of groups) parent.groups = push(parent.groups, group);
+  }
+
+  /** A list item: its own data goes to its single named person, else it is a person itself. */
+  private asListItem(parent: Frame, { unowned, groups, named }: Contribution, depth: number): void {
+    if (depth <= this.listDepth) {
+      if (depth < this.listDepth) {
+        this.listDepth = depth;
+        this.listRecords = 0;
+      }
+      this.listRecords++;
+    }
+    if (unowned !== null && unowned.carries) {
+      if (named !== null && named.length === 1) named[0]!.absorb(unowned);
+      else groups = push(groups, unowned);
+    }
+    if (named !== null) for (const person of named) this.ctx.finishPerson(person);
+    if (groups !== null) for (const group of groups) parent.groups = push(parent.groups, group);
   }
 
   /** The element's start tag: its name, then its attributes, each name a field and each value a value. */
   private startTag(src: Buffer, nameFrom: number, nameTo: number, to: number): number {
-    const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1]!.path : this.elementRoot;
+    const parentFrame = this.top;
+    const parent = parentFrame.depth === 0 ? this.elementRoot : parentFrame.path;
     const local = localStart(src, nameFrom, nameTo);
-    const info = this.fieldOf(src, local, nameTo, parent, '/');
+    const info = this.fieldOf(src, local, nameTo, parent, '/', parentFrame.person());
     const segment = this.segmentOf(info, src, local, nameTo);
-    const path = this.join(parent, segment);
+    // Past the depth cap an element is read as part of its deepest open ancestor.
+    const deep = this.stack.length > this.maxDepth;
+    if (!deep) {
+      parentFrame.isObject = true;
+      this.stack.push(new Frame(local, nameTo, info, parent, segment, this.join(parent, segment), parentFrame.depth + 1));
+    }
+    const frame = this.top;
     let i = nameTo;
     while (i < to) {
       while (i < to && isSpace(src[i])) i++;
       if (i >= to) break;
-      if (src[i] === 62) {
-        if (this.stack.length < this.maxDepth) this.stack.push({ nameFrom: local, nameTo, info, base: parent, segment, path });
-        return i + 1;
+      if (src[i] === 62) return i + 1;
+      if (src[i] === 47 && src[i + 1] === 62) {
+        if (!deep) this.close();
+        return i + 2;
       }
-      if (src[i] === 47 && src[i + 1] === 62) return i + 2;
       const attrFrom = i;
       const attrTo = Math.max(nameEnd(src, i, to), i + 1);
       i = attrTo;
@@ -188,31 +333,34 @@ export class XmlWalker {
           valueTo = i;
         }
       }
-      this.attribute(src, attrFrom, attrTo, valueFrom, valueTo, path);
+      frame.isObject = true;
+      this.attribute(src, attrFrom, attrTo, valueFrom, valueTo, frame);
     }
     // A tag left open runs to the end of the body: its element holds nothing more.
     return to;
   }
 
-  private attribute(src: Buffer, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, element: string): void {
+  /** An attribute is a field of its element (as object): its name gives the value its meaning. */
+  private attribute(src: Buffer, nameFrom: number, nameTo: number, valueFrom: number, valueTo: number, element: Frame): void {
+    const person = element.person();
     const isNamespace = nameTo - nameFrom >= 5 && src.toString('latin1', nameFrom, nameFrom + 5) === 'xmlns';
     if (isNamespace) {
-      this.run(src, valueFrom, valueTo, null, element, '/@xmlns');
+      this.run(src, valueFrom, valueTo, null, element.path, '/@xmlns', person);
       return;
     }
     const local = localStart(src, nameFrom, nameTo);
-    const info = this.fieldOf(src, local, nameTo, element, '/@');
+    const info = this.fieldOf(src, local, nameTo, element.path, '/@', person);
     const segment = `/@${this.segmentOf(info, src, local, nameTo).slice(1)}`;
-    this.run(src, valueFrom, valueTo, info, element, segment);
+    this.run(src, valueFrom, valueTo, info, element.path, segment, person);
   }
 
   /** The end tag closes the nearest open element of its name; one closing nothing open is ignored. */
   private endTag(src: Buffer, nameFrom: number, nameTo: number, to: number): number {
     const local = localStart(src, nameFrom, nameTo);
-    for (let k = this.stack.length - 1; k >= 0; k--) {
+    for (let k = this.stack.length - 1; k >= 1; k--) {
       const frame = this.stack[k]!;
       if (!sameName(src, frame.nameFrom, frame.nameTo, local, nameTo)) continue;
-      this.stack.length = k;
+      while (this.stack.length > k) this.close();
       break;
     }
     return Math.min(next(src, 62, nameTo, to) + 1, to);
@@ -224,12 +372,12 @@ export class XmlWalker {
     this.runStart = end;
     // Most runs are the indentation between two tags.
     if (end <= from || blank(src, from, end)) return;
-    const top = this.stack.length > 0 ? this.stack[this.stack.length - 1]! : null;
-    if (top === null) this.run(src, from, end, null, this.root, '');
-    else this.run(src, from, end, top.info, top.base, top.segment);
+    const top = this.top;
+    if (top.depth === 0) this.run(src, from, end, null, this.root, '', top.person());
+    else this.run(src, from, end, top.info, top.base, top.segment, this.parentPerson());
   }
 
-  private run(src: Buffer, from: number, to: number, info: FieldInfo | null, base: string, segment: string): void {
+  private run(src: Buffer, from: number, to: number, info: FieldInfo | null, base: string, segment: string, person: Person): void {
     if (from >= to) return;
     const { ctx } = this;
     if (ctx.spans !== null) {
@@ -237,12 +385,12 @@ export class XmlWalker {
       ctx.realPath = () => path;
     }
     if (!needsRewrite(src, from, to)) {
-      ctx.value(src, from, to, info, base, segment, this.person);
+      ctx.value(src, from, to, info, base, segment, person);
       return;
     }
     const text = rewriteMarkup(src, from, to);
     const first = ctx.spans?.length ?? 0;
-    ctx.value(text.bytes, 0, text.length, info, base, segment, this.person);
+    ctx.value(text.bytes, 0, text.length, info, base, segment, person);
     text.mapSpans(ctx.spans, first);
   }
 
@@ -250,12 +398,12 @@ export class XmlWalker {
    * A name's meaning. A name that is itself a value (`<tel_13812345678>`) has that value counted,
    * once per tag, under `base` and `prefix` (`/` for an element, `/@` for an attribute).
    */
-  private fieldOf(src: Buffer, from: number, to: number, base: string, prefix: string): FieldInfo {
+  private fieldOf(src: Buffer, from: number, to: number, base: string, prefix: string, person: Person): FieldInfo {
     const info = this.ctx.fieldAt(src, from, to, fieldHash(src, from, to));
     if (info.keyHoldsValues) {
       const segment = prefix + this.segmentOf(info, src, from, to).slice(1);
       if (this.ctx.spans !== null) this.ctx.realPath = () => base + segment;
-      this.ctx.keyValues(textOf(src, from, to), base, info, this.person, from, to, segment);
+      this.ctx.keyValues(textOf(src, from, to), base, info, person, from, to, segment);
     }
     return info;
   }

@@ -1,7 +1,7 @@
 /**
  * XML bodies read element by element: element and attribute names give their values meaning, as
- * JSON keys do, so the same records find the same data types in either format. The body is still
- * one record holding one person (CLARIFICATIONS 1).
+ * JSON keys do, and elements are objects and repeated elements lists for counting people
+ * (CLARIFICATIONS 1), so the same records find the same data and people in either format.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -25,8 +25,33 @@ describe('XML bodies', () => {
     expect(typesOf(asXml)).toEqual(typesOf(asJson));
     expect(typesOf(asXml)).toMatchObject({ health: 2, person_name: 2, cn_passport: 2, cn_resident_id: 2 });
     expect(finding(asXml, 'health')!.paths).toEqual(['/patients/patient/diagnosis']);
-    // One record holding one person, sensitive and identifiable: the XML rule of CLARIFICATIONS 1.
-    expect(asXml).toMatchObject({ records: 1, subjects: 1, sensitiveSubjects: 1, identifiable: 1 });
+    // Counted as JSON is (CLARIFICATIONS 1): each repeated <patient> a record, each a person.
+    expect(asXml).toMatchObject({ records: 2, subjects: 2, sensitiveSubjects: 2, identifiable: 2 });
+    expect(asXml).toMatchObject({ records: asJson.records, subjects: asJson.subjects, sensitiveSubjects: asJson.sensitiveSubjects });
+  });
+
+  it('counts people as JSON does: a named element with its nameless sub-elements, else one per list item', async () => {
+    const count = async (body: string) => {
+      const { records, subjects, identifiable } = await scan(body, xml);
+      return { records, subjects, identifiable };
+    };
+    // Identifiers outside the named buyer go to it; with a buyer and a receiver they are a third person.
+    const orders = `<orders>
+      <order><no>1</no><m>13700000000</m><buyer><name>王</name><idNo>${idA}</idNo></buyer></order>
+      <order><no>2</no><m>13700000001</m><buyer><name>李</name></buyer><receiver><name>张</name><mobile>${mobileA}</mobile></receiver></order>
+    </orders>`;
+    expect(await count(orders)).toEqual({ records: 2, subjects: 4, identifiable: 2 });
+    // An envelope does not hide the list; attributes are fields; a person seen twice counts once.
+    const envelope = `<response><code>0</code><data><p name="王" mobile="${mobileA}"/><p name="李" mobile="13912345678"/><p mobile="${mobileA}"/></data></response>`;
+    expect(await count(envelope)).toEqual({ records: 3, subjects: 2, identifiable: 2 });
+    // Nameless list items under a named element are that person's.
+    expect(await count(`<c><name>王</name><phones><p><n>${mobileA}</n></p><p><n>13912345678</n></p></phones></c>`)).toEqual({ records: 2, subjects: 1, identifiable: 1 });
+  });
+
+  it('counts 50,000 customers in an XML export as 50,000 people, not one', async () => {
+    const rows = Array.from({ length: 50_000 }, (_, i) => `<customer><mobile>139${String(i).padStart(8, '0')}</mobile></customer>`);
+    const result = await scan(`<customers>${rows.join('')}</customers>`, xml);
+    expect(result).toMatchObject({ records: 50_000, subjects: 50_000 });
   });
 
   it('reads attribute names and namespaced names by their local part', async () => {
@@ -102,6 +127,8 @@ describe('XML bodies', () => {
         const body = `<list>${records.map((r) => `<item>${r.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</item>`).join('')}</list>`;
         const asXml = await scan(body, xml);
         expect(typesOf(asXml)).toEqual(typesOf(asJson));
+        const counts = ({ records, subjects, sensitiveSubjects, identifiable }: typeof asJson) => ({ records, subjects, sensitiveSubjects, identifiable });
+        expect(counts(asXml)).toEqual(counts(asJson));
       }),
       { numRuns: 150 },
     );
