@@ -1,7 +1,8 @@
 /**
- * XML and HTML bodies: scanned as free text (one record holding one person, path `text`), but as
- * the recipient's parser reads them. `&#49;&#x31;`, `&commat;` and CDATA sections
- * (`<![CDATA[1101]]><![CDATA[05…]]>`) would otherwise hide a value from a byte scan, and a comment
+ * Markup read as the recipient's parser reads it: HTML bodies here, scanned as free text (one
+ * record holding one person, path `text`), and each value of an XML body (xml.ts).
+ * `&#49;&#x31;`, `&commat;` and CDATA sections (`<![CDATA[1101]]><![CDATA[05…]]>`) would
+ * otherwise hide a value from a byte scan, and a comment
  * or processing instruction inside a value (`1101<!-- -->05…`) would split it; the parser restores
  * all of them. Tags stay in place: they separate values as the parser's text nodes do. The
  * contents of comments and processing instructions leave the country too, so they are scanned as
@@ -144,7 +145,7 @@ export function rewriteMarkup(src: Buffer, from: number, to: number): Rewrite {
   return out;
 }
 
-/** Scans an XML or HTML body (or part) as one record holding one person. */
+/** Scans an HTML body (or part) as one record holding one person. */
 export function walkMarkup(ctx: ScanContext, src: Buffer, from: number, to: number, path: string): void {
   const person = new Person();
   ctx.realPath = () => path;

@@ -34,7 +34,7 @@ export class Person {
   personal = false;
   named = false;
   /**
-   * `fps` as a set once the person holds many: a free-text or XML body is one person (CLARIFICATIONS
+   * `fps` as a set once the person holds many: a free-text or HTML body is one person (CLARIFICATIONS
    * 1), and checking each new identifier with includes() made a 16 MB text of 671,000 mobiles take
    * 216 s on the gateway's event loop.
    */
