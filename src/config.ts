@@ -230,6 +230,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** XBORDER_* variables read outside the settings: the settings file, the subject key, the CLI's schema, a test switch. */
+const otherVariables = new Set(['XBORDER_CONFIG', 'XBORDER_SUBJECT_KEY', 'XBORDER_SUBJECT_KEY_FILE', 'XBORDER_DATABASE_SCHEMA', 'XBORDER_REPORT_RSS']);
+
+/**
+ * XBORDER_* variables nothing reads. A misspelt one is otherwise ignored without a word, and
+ * XBORDER_JWKS_URI for XBORDER_JWKS_URL leaves the development issuer trusted.
+ */
+export function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('XBORDER_') && !Object.hasOwn(environmentSettings, name) && !otherVariables.has(name))
+    .sort();
+}
+
 /** Whether the local development issuer is trusted: explicit setting, else only when no JWKS is configured. */
 export function trustsDevIssuer(settings: Settings): boolean {
   return settings.token.trustDevIssuer ?? !(settings.token.jwksFile || settings.token.jwksUrl);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../src/config.ts';
+import { loadSettings, unknownVariables } from '../src/config.ts';
 
 let cwd: string;
 beforeAll(async () => {
@@ -40,5 +40,10 @@ describe('settings', () => {
     expect(() => loadSettings({ cwd, env: { XBORDER_SHUTDOWN_GRACE_MS: '3000000000' } })).toThrow(/setting shutdownGraceMs \(from XBORDER_SHUTDOWN_GRACE_MS\)/);
     expect(() => loadSettings({ cwd, env: { XBORDER_UPSTREAM_BODY_TIMEOUT_MS: '2147483648' } })).toThrow(/setting upstream\.bodyTimeoutMs/);
     expect(loadSettings({ cwd, env: { XBORDER_SHUTDOWN_GRACE_MS: '2147483647' } }).shutdownGraceMs).toBe(2_147_483_647);
+  });
+
+  it('name XBORDER_* variables that are no setting: a misspelt XBORDER_JWKS_URI would leave the development issuer trusted', () => {
+    const env = { XBORDER_JWKS_URI: 'https://idp.example/jwks', XBORDER_PORT: '9090', XBORDER_SUBJECT_KEY_FILE: '/k', XBORDER_CONFIG: 'x.yaml', XBORDER_DATABASE_SCHEMA: 's', HOME: '/root' };
+    expect(unknownVariables(env)).toEqual(['XBORDER_JWKS_URI']);
   });
 });

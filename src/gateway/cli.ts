@@ -1,5 +1,5 @@
 /** `xborder serve` and `xborder token`. */
-import { loadSettings, trustsDevIssuer } from '../config.ts';
+import { loadSettings, trustsDevIssuer, unknownVariables } from '../config.ts';
 import { zones } from '../domain.ts';
 import { parseOptions, usage, UsageError, type Command } from '../shared/cli-support.ts';
 import { loadDevIssuerKey, mintDevToken, mintRequestSchema, parseTtl, roles } from './dev-issuer.ts';
@@ -29,6 +29,7 @@ const serveCommand: Command = {
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
     };
     const settings = loadSettings({ cwd: io.cwd, env: io.env, overrides, ...(values.config ? { file: values.config } : {}) });
+    for (const name of unknownVariables(io.env)) io.stderr(`xborder: warning: ${name} is not a setting and is ignored (the settings and their variables: README, Settings)\n`);
     const serving = await serve({ settings, env: io.env });
     io.stderr(`xborder: gateway listening on ${serving.url} (node ${settings.nodeId}, policy ${serving.gateway.context.policies.current().version.slice(0, 12)})\n`);
     await serving.stopped;
