@@ -444,7 +444,11 @@ function declarationEnd(src: Buffer, lt: number, to: number): number {
     const c = src[i]!;
     if (quote !== 0) {
       if (c === quote) quote = 0;
-    } else if (c === 34 || c === 39) quote = c;
+    } else if (c === 60 && src[i + 1] === 63) i = find(src, piClose, i + 2, to) + 1;
+    else if (c === 60 && startsWith(src, i, to, commentOpen)) i = find(src, commentClose, i + commentOpen.length, to) + 2;
+    // Quotes and brackets in a comment or processing instruction of the subset are no syntax: read
+    // as such, `<!-- it's -->` ran the declaration to the end and the body became free text.
+    else if (c === 34 || c === 39) quote = c;
     else if (c === 91) depth++;
     else if (c === 93) depth = Math.max(0, depth - 1);
     else if (c === 62 && depth === 0) return i + 1;

@@ -78,6 +78,17 @@ describe('XML bodies', () => {
     expect(finding(result, 'cn_resident_id')).toMatchObject({ count: 1, paths: ['text'] });
   });
 
+  it('reads the body after a DOCTYPE whose comments or processing instructions hold quotes or brackets', async () => {
+    const patients = `<patients>${[0, 1, 2].map((i) => `<patient><name>王${i}</name><hzhm>E1234567${i}</hzhm><mobile>1390000000${i}</mobile></patient>`).join('')}</patients>`;
+    const plain = await scan(patients, xml);
+    expect(plain).toMatchObject({ records: 3, subjects: 3 });
+    for (const subset of [`<!-- it's -->`, `<!-- [ -->`, `<?pi "?>`, `<!-- ] --><!ENTITY e "x">`]) {
+      const result = await scan(`<!DOCTYPE patients [${subset}]>${patients}`, xml);
+      expect(typesOf(result), subset).toEqual(typesOf(plain));
+      expect(result, subset).toMatchObject({ records: 3, subjects: 3 });
+    }
+  });
+
   it('scans a malformed body whole: a stray <, an unclosed quote, an unclosed tag, end tags of nothing', async () => {
     for (const body of [
       `<r>a < b ${idA}</r>`,
