@@ -12,8 +12,8 @@
  * scanned whole all the same. Paths are XPath-like (`/patients/patient/diagnosis`, `/a/@idNo`).
  *
  * People are counted as in JSON (CLARIFICATIONS 1), an element being an object: an element
- * holding other elements or attributes is an object whose fields are its attributes and the text
- * of its child elements; elements repeated under one parent are the items of a list. So an
+ * holding other elements or attributes is an object whose fields are its attributes, its own text
+ * and the text of its child elements; elements repeated under one parent are the items of a list. So an
  * element with a name field is a person together with its nameless sub-elements; data outside
  * every named element goes to the single named person of the same list item, or else forms one
  * person per list item; and the records are the items of the shallowest list (an envelope does
@@ -163,12 +163,6 @@ export class XmlWalker {
     return this.stack[this.stack.length - 1]!;
   }
 
-  /** The person of the object holding the current element's text: its parent's. */
-  private parentPerson(): Person {
-    const { stack } = this;
-    return stack[Math.max(stack.length - 2, 0)]!.person();
-  }
-
   walk(src: Buffer, from: number, to: number): void {
     const { ctx } = this;
     this.runStart = from;
@@ -230,7 +224,21 @@ export class XmlWalker {
   /** Closes the innermost element, handing what it holds to its parent. */
   private close(): void {
     const frame = this.stack.pop()!;
-    if (!frame.isObject) return;
+    if (!frame.isObject) {
+      // Only now is it known that the element held text alone: a field of its parent. Text of an
+      // element with attributes or child elements (`<p id="7">139…</p>`, `<p>139…<x/></p>`) is its
+      // own, as `#text` of a JSON object: given to the parent at once, every such list item was
+      // one person.
+      const text = frame.unowned;
+      if (text === null || !text.carries) return;
+      const parent = this.top;
+      if (parent.unowned === null) parent.unowned = text;
+      else {
+        parent.unowned.absorb(text);
+        parent.unowned.named ||= text.named;
+      }
+      return;
+    }
     this.settlePending(frame);
     const own = frame.unowned;
     const contribution: Contribution = { unowned: own, groups: frame.groups, named: frame.named };
@@ -374,7 +382,7 @@ export class XmlWalker {
     if (end <= from || blank(src, from, end)) return;
     const top = this.top;
     if (top.depth === 0) this.run(src, from, end, null, this.root, '', top.person());
-    else this.run(src, from, end, top.info, top.base, top.segment, this.parentPerson());
+    else this.run(src, from, end, top.info, top.base, top.segment, top.person());
   }
 
   private run(src: Buffer, from: number, to: number, info: FieldInfo | null, base: string, segment: string, person: Person): void {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scan, scanWithEvidence } from '../../src/detect/index.ts';
-import { at, finding, idA, idB, mobileA, unionPayCard } from './helpers.ts';
+import { at, finding, idA, idB, json, mobileA, unionPayCard } from './helpers.ts';
 
 const xml = { contentType: 'application/xml', at };
 const typesOf = (result: Awaited<ReturnType<typeof scan>>) => Object.fromEntries(result.findings.map((f) => [f.type, f.count]));
@@ -46,6 +46,23 @@ describe('XML bodies', () => {
     expect(await count(envelope)).toEqual({ records: 3, subjects: 2, identifiable: 2 });
     // Nameless list items under a named element are that person's.
     expect(await count(`<c><name>王</name><phones><p><n>${mobileA}</n></p><p><n>13912345678</n></p></phones></c>`)).toEqual({ records: 2, subjects: 1, identifiable: 1 });
+  });
+
+  it('counts the text of an element with attributes or child elements as that element\'s, as JSON counts a `#text` field', async () => {
+    const counts = ({ records, subjects, identifiable }: Awaited<ReturnType<typeof scan>>) => ({ records, subjects, identifiable });
+    const mobiles = ['13900000001', '13900000002', '13900000003'];
+    const asJson = await scan(JSON.stringify({ r: { p: mobiles.map((m, i) => ({ id: String(i), '#text': m })) } }), json);
+    expect(counts(asJson)).toEqual({ records: 3, subjects: 3, identifiable: 0 });
+    for (const body of [
+      `<r>${mobiles.map((m, i) => `<p id="${i}">${m}</p>`).join('')}</r>`,
+      `<r>${mobiles.map((m, i) => `<p>${m}<id>${i}</id></p>`).join('')}</r>`,
+      `<r>${mobiles.map((m, i) => `<p><id>${i}</id>${m}</p>`).join('')}</r>`,
+    ]) {
+      expect(counts(await scan(body, xml)), body).toEqual(counts(asJson));
+    }
+    // A named element's own text is that person's.
+    const named = `<r>${mobiles.map((m, i) => `<p>${m}<name>王${i}</name></p>`).join('')}</r>`;
+    expect(counts(await scan(named, xml))).toEqual({ records: 3, subjects: 3, identifiable: 3 });
   });
 
   it('counts 50,000 customers in an XML export as 50,000 people, not one', async () => {
