@@ -67,7 +67,7 @@ class Frame implements Contribution {
 }
 
 // A parent keeps at most this many first-of-their-name children waiting: past it, a child object
-// is taken as a field of its parent (a body of distinct names must not grow the map without end).
+// is taken as a person of its own (a body of distinct names must not grow the map without end).
 const maxPending = 256;
 
 const push = <T>(list: T[] | null, item: T): T[] => {
@@ -262,7 +262,14 @@ export class XmlWalker {
       this.asListItem(parent, first, frame.depth);
       this.asListItem(parent, contribution, frame.depth);
     } else if ((parent.pending?.size ?? 0) < maxPending) (parent.pending ??= new Map()).set(name, contribution);
-    else this.asField(parent, contribution);
+    else {
+      // Past the bound a field cannot be told from a list item: taken as a field, a list after 256
+      // distinct siblings was one person. As its own person it may count more than JSON, never less.
+      const loose = contribution.unowned;
+      if (loose !== null && loose.carries) contribution.groups = push(contribution.groups, loose);
+      contribution.unowned = null;
+      this.asField(parent, contribution);
+    }
   }
 
   /** Children seen once are fields of their parent after all (a sub-object, not a list item). */

@@ -65,6 +65,15 @@ describe('XML bodies', () => {
     expect(counts(await scan(named, xml))).toEqual({ records: 3, subjects: 3, identifiable: 3 });
   });
 
+  it('counts a list after more distinct sibling objects than it keeps waiting no lower than JSON', async () => {
+    const fillers = Array.from({ length: 300 }, (_, i) => `<f${i} a="1"/>`).join('');
+    const customers = ['13900000001', '13900000002', '13900000003'].map((m) => `<c><mobile>${m}</mobile></c>`).join('');
+    const asJson = await scan(JSON.stringify({ r: { ...Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, { a: '1' }])), c: ['13900000001', '13900000002', '13900000003'].map((mobile) => ({ mobile })) } }), json);
+    const result = await scan(`<r>${fillers}${customers}</r>`, xml);
+    expect(result.subjects).toBeGreaterThanOrEqual(asJson.subjects);
+    expect(result.subjects).toBe(3);
+  });
+
   it('counts 50,000 customers in an XML export as 50,000 people, not one', async () => {
     const rows = Array.from({ length: 50_000 }, (_, i) => `<customer><mobile>139${String(i).padStart(8, '0')}</mobile></customer>`);
     const result = await scan(`<customers>${rows.join('')}</customers>`, xml);
