@@ -314,7 +314,10 @@ export class XmlWalker {
     const segment = this.segmentOf(info, src, local, nameTo);
     // Past the depth cap an element is read as part of its deepest open ancestor.
     const deep = this.stack.length > this.maxDepth;
-    if (!deep) {
+    // Read so, the records and people below are one: the count is no longer the body's, which is
+    // then as uninspectable as JSON nested too deep (CLARIFICATIONS 14).
+    if (deep) this.ctx.parseError ??= `XML nested deeper than ${this.maxDepth} levels`;
+    else {
       parentFrame.isObject = true;
       this.stack.push(new Frame(local, nameTo, info, parent, segment, this.join(parent, segment), parentFrame.depth + 1));
     }

@@ -147,6 +147,15 @@ describe('XML bodies', () => {
     expect(finding(result, 'cn_resident_id')?.count).toBe(1);
   });
 
+  it('says a body nested past the depth cap is not parsed, as JSON does: its records would count as one', async () => {
+    const customers = ['13900000001', '13900000002', '13900000003'].map((m) => `<c><mobile>${m}</mobile></c>`).join('');
+    const nested = (levels: number) => `${'<a>'.repeat(levels)}${customers}${'</a>'.repeat(levels)}`;
+    expect(await scan(nested(509), xml)).toMatchObject({ subjects: 3, parseError: null });
+    const deep = await scan(nested(600), xml);
+    expect(deep.parseError).toMatch(/deeper than 512/);
+    expect(finding(deep, 'cn_mobile')?.count).toBe(3);
+  });
+
   it('reads attribute values holding unclosed comments, CDATA or processing instructions in time linear in the body', async () => {
     for (const opener of ['<!--', '<?', '<![CDATA[']) {
       const body = `<r>${`<p a="${opener}"/>`.repeat(40_000)}<p idNo="${idA}"/></r>`;
