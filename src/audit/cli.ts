@@ -225,7 +225,7 @@ const countersShow: Command = {
   summary: "show an enterprise's distinct subjects this year, per class and tally",
   usage: usage(`--enterprise ID [--year Y] [--json] ${storeSynopsis}`, [
     ['--enterprise ID', 'the enterprise (its USCC); required'],
-    ['--year Y', 'the calendar year (Asia/Shanghai); default: this year'],
+    ['--year Y', 'the calendar year (Asia/Shanghai), 2000 to 9999; default: this year'],
     ['--json', 'print the totals as JSON; default: one line per class'],
     ...storeLines,
   ]),
@@ -257,7 +257,7 @@ const countersImport: Command = {
     ['--enterprise ID', 'the enterprise (its USCC); required'],
     ['--zone Z', `the enterprise's zone, whose regulators see the audit record: ${zones.join(', ')}; default: its zone in the policy`],
     ['--policies DIR', 'the policy naming the enterprise\'s zone; default: $XBORDER_POLICIES, else the policies shipped with xborder'],
-    ['--year Y', 'the calendar year (Asia/Shanghai) the totals belong to; required'],
+    ['--year Y', 'the calendar year (Asia/Shanghai) the totals belong to, 2000 to 9999; required'],
     ['--general N', 'distinct subjects already sent abroad this year (every class); default: 0'],
     ['--sensitive N', 'of those, subjects carrying sensitive personal information; default: 0'],
     ['--reason TEXT', 'why, kept in the audit record; default: none'],

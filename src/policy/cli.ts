@@ -104,7 +104,7 @@ const check: Command = {
       ['--enterprise ID', 'the sending enterprise (its USCC in policies/enterprises.yaml); required'],
       ['--destination ID', 'the receiving destination (policies/destinations.yaml); required'],
       ['--purpose P', `the declared exemption scenario, as X-Xborder-Purpose: ${purposes.join(', ')}; default: none`],
-      ['--dataset NAME', 'the dataset the payload belongs to, as X-Xborder-Dataset; default: none'],
+      ['--dataset NAME', 'the dataset the payload belongs to, as X-Xborder-Dataset (letters, digits, . _ : -); default: none'],
       ['--prior general=N,sensitive=M', "this year's distinct subjects before this transfer (either part optional); default: general=0,sensitive=0"],
       ['--at YYYY-MM-DD', 'the transfer date (Asia/Shanghai): which rule sets are in force, and the counting year; default: today'],
       ['--content-type TYPE', "the payload's media type; default: from FILE's extension (.json .ndjson .jsonl .csv .txt), else told from the body"],
