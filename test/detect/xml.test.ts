@@ -127,6 +127,15 @@ describe('XML bodies', () => {
     }
   });
 
+  it('reads end tags of nothing under hundreds of open elements in time linear in the body', async () => {
+    const body = `${'<abcdefghij>'.repeat(500)}${'</abcdefghik>'.repeat(400_000)}<idNo>${idA}</idNo>`;
+    const started = performance.now();
+    const result = await scan(body, xml);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+    expect(result.parseError).toMatch(/end tag/);
+  });
+
   it('keeps spans on the value as written, in elements and attributes', async () => {
     const encoded = [...mobileA].map((c) => `&#${c.codePointAt(0)};`).join('');
     const body = `<r><p tel="${encoded}"><diagnosis>2型糖尿病</diagnosis></p></r>`;
