@@ -176,19 +176,23 @@ export class XmlWalker {
       const after = src[lt + 1];
       if (after === 33) {
         // Comments and CDATA belong to the run they stand in (markup.ts joins or moves them).
-        if (startsWith(src, lt, to, commentOpen)) i = Math.min(find(src, commentClose, lt + commentOpen.length, to) + commentClose.length, to);
-        else if (startsWith(src, lt, to, cdataOpen)) i = Math.min(find(src, cdataClose, lt + cdataOpen.length, to) + cdataClose.length, to);
+        if (startsWith(src, lt, to, commentOpen)) i = this.past(find(src, commentClose, lt + commentOpen.length, to), commentClose.length, to, 'a comment');
+        else if (startsWith(src, lt, to, cdataOpen)) i = this.past(find(src, cdataClose, lt + cdataOpen.length, to), cdataClose.length, to, 'a CDATA section');
         else {
           // A declaration (DOCTYPE, with an internal subset of entity definitions): its own run.
           this.flush(src, lt);
-          const end = declarationEnd(src, lt, to);
+          let end = declarationEnd(src, lt, to);
+          if (end < 0) {
+            this.malformed('a declaration');
+            end = to;
+          }
           this.run(src, lt, end, null, this.root, '', this.stack[0]!.person());
           i = this.runStart = end;
         }
         continue;
       }
       if (after === 63) {
-        i = Math.min(find(src, piClose, lt + 2, to) + piClose.length, to);
+        i = this.past(find(src, piClose, lt + 2, to), piClose.length, to, 'a processing instruction');
         continue;
       }
       const closing = after === 47;
@@ -204,8 +208,27 @@ export class XmlWalker {
       this.runStart = i;
     }
     this.flush(src, to);
+    if (this.stack.length > 1) this.malformed('an element');
     while (this.stack.length > 1) this.close();
     this.finishBody();
+  }
+
+  /**
+   * A body an XML parser would refuse: it is still scanned whole, but how its records and people
+   * are told apart is a guess (an unclosed quote swallows the elements after it), so it is as
+   * uninspectable as malformed JSON (CLARIFICATIONS 14: denied by default). A truncated body too.
+   */
+  private malformed(what: string): void {
+    this.ctx.parseError ??= `XML: ${what} is not closed`;
+  }
+
+  /** Past the closing delimiter found at `at`; an unclosed construct runs to the end of the body. */
+  private past(at: number, length: number, to: number, what: string): number {
+    if (at >= to) {
+      this.malformed(what);
+      return to;
+    }
+    return Math.min(at + length, to);
   }
 
   /** The body is the record: what no list item took is settled here (JSON's top-level object). */
@@ -347,6 +370,7 @@ export class XmlWalker {
         if (quote === 34 || quote === 39) {
           valueFrom = i + 1;
           valueTo = next(src, quote, valueFrom, to);
+          if (valueTo >= to) this.malformed('an attribute value');
           i = Math.min(valueTo + 1, to);
         } else {
           valueFrom = i;
@@ -358,6 +382,7 @@ export class XmlWalker {
       this.attribute(src, attrFrom, attrTo, valueFrom, valueTo, frame);
     }
     // A tag left open runs to the end of the body: its element holds nothing more.
+    this.malformed('a start tag');
     return to;
   }
 
@@ -377,21 +402,25 @@ export class XmlWalker {
 
   /**
    * The end tag closes the nearest open element of its name, among the innermost
-   * `maxEndTagSearch`; one closing nothing open is ignored.
+   * `maxEndTagSearch`; one closing nothing open is ignored. Either way but the innermost element
+   * is a body an XML parser refuses (see malformed()).
    */
   private endTag(src: Buffer, nameFrom: number, nameTo: number, to: number): number {
     const local = localStart(src, nameFrom, nameTo);
+    const innermost = this.stack.length - 1;
     const last = Math.max(1, this.stack.length - maxEndTagSearch);
-    let k = this.stack.length - 1;
+    let k = innermost;
     for (; k >= last; k--) {
       const frame = this.stack[k]!;
       if (!sameName(src, frame.nameFrom, frame.nameTo, local, nameTo)) continue;
       while (this.stack.length > k) this.close();
       break;
     }
-    // Elements left open that an XML parser would refuse to read: the structure, and the count, are a guess.
-    if (k < last && last > 1) this.ctx.parseError ??= `XML end tag matching none of the ${maxEndTagSearch} innermost open elements`;
-    return Math.min(next(src, 62, nameTo, to) + 1, to);
+    if (k < last) this.ctx.parseError ??= 'XML: an end tag matches no open element';
+    else if (k < innermost) this.malformed('an element');
+    const close = next(src, 62, nameTo, to);
+    if (close >= to) this.malformed('an end tag');
+    return Math.min(close + 1, to);
   }
 
   /** The character data since the last tag, under the innermost open element. */
@@ -464,7 +493,7 @@ export class XmlWalker {
   }
 }
 
-/** The end of a declaration at `lt` (`<!DOCTYPE r [ <!ENTITY e "…"> ]>`): past its `>`, skipping an internal subset. */
+/** The end of a declaration at `lt` (`<!DOCTYPE r [ <!ENTITY e "…"> ]>`): past its `>`, skipping an internal subset; -1 when it is not closed. */
 function declarationEnd(src: Buffer, lt: number, to: number): number {
   let depth = 0;
   let quote = 0;
@@ -481,7 +510,7 @@ function declarationEnd(src: Buffer, lt: number, to: number): number {
     else if (c === 93) depth = Math.max(0, depth - 1);
     else if (c === 62 && depth === 0) return i + 1;
   }
-  return to;
+  return -1;
 }
 
 export function walkXml(ctx: ScanContext, src: Buffer, from: number, to: number, root: string, maxDepth: number): void {

@@ -127,6 +127,41 @@ describe('XML bodies', () => {
     }
   });
 
+  it('says a body an XML parser would refuse is not parsed: unclosed constructs, a truncated body, crossed end tags', async () => {
+    // Each is still scanned whole (the value is found), but how its records and people are told
+    // apart is a guess, so it is uninspectable as malformed JSON is (CLARIFICATIONS 14).
+    const records = `<p><name>王</name><hzhm>E12345678</hzhm></p><p><name>李</name><idNo>${idA}</idNo></p>`;
+    for (const [body, reason] of [
+      [`<r><x a="1>${records}</r>`, /attribute value is not closed/],
+      [`<r><x a='1'${records}</r>`, /start tag is not closed|end tag matches no open element/],
+      [`<r><!-- note ${records}</r>`, /comment is not closed/],
+      [`<r><![CDATA[ ${records}</r>`, /CDATA section is not closed/],
+      [`<r><?pi ${records}</r>`, /processing instruction is not closed/],
+      [`<!DOCTYPE r [ <!ENTITY e "x"> ${records}`, /declaration is not closed/],
+      [`<r>${records}`, /element is not closed/],
+      [`<r><a>${records}</r>`, /element is not closed/],
+      [`<r>${records}</r></r>`, /end tag matches no open element/],
+      [`<r>${records}</r`, /end tag is not closed/],
+    ] as const) {
+      const result = await scan(body, xml);
+      expect(result.parseError, body).toMatch(reason);
+      expect(finding(result, 'cn_resident_id')?.count, body).toBe(1);
+    }
+  });
+
+  it('parses well-formed XML of every construct without a parse error', async () => {
+    const body = `\uFEFF<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE r [ <!ENTITY e "ok"> <!-- it's [ fine ] --> ]>
+<?pi "quoted"?>
+<s:r xmlns:s="urn:x" a='1' b = "2 > 1">
+  <!-- a comment --><p><name>王</name><note><![CDATA[ <b>1 < 2</b> ]]>&e;&amp;&#49;</note><empty/><e2 x="1" /></p>
+  <p><name>李</name><idNo>${idA}</idNo></p>
+</s:r>
+`;
+    const result = await scan(body, xml);
+    expect(result).toMatchObject({ parseError: null, records: 2, subjects: 2 });
+  });
+
   it('reads end tags of nothing under hundreds of open elements in time linear in the body', async () => {
     const body = `${'<abcdefghij>'.repeat(500)}${'</abcdefghik>'.repeat(400_000)}<idNo>${idA}</idNo>`;
     const started = performance.now();
@@ -193,7 +228,7 @@ describe('XML bodies', () => {
         const body = `<list>${records.map((r) => `<item>${r.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</item>`).join('')}</list>`;
         const asXml = await scan(body, xml);
         expect(typesOf(asXml)).toEqual(typesOf(asJson));
-        const counts = ({ records, subjects, sensitiveSubjects, identifiable }: typeof asJson) => ({ records, subjects, sensitiveSubjects, identifiable });
+        const counts = ({ records, subjects, sensitiveSubjects, identifiable, parseError }: typeof asJson) => ({ records, subjects, sensitiveSubjects, identifiable, parseError });
         expect(counts(asXml)).toEqual(counts(asJson));
       }),
       { numRuns: 150 },
