@@ -186,6 +186,7 @@ export class XmlWalker {
             this.malformed('a declaration');
             end = to;
           }
+          if (definesMarkup(src, lt, end)) this.ctx.parseError ??= 'XML: an entity holds markup, which the scan does not expand';
           this.run(src, lt, end, null, this.root, '', this.stack[0]!.person());
           i = this.runStart = end;
         }
@@ -492,6 +493,27 @@ export class XmlWalker {
     return segment;
   }
 }
+
+const entityOpen = Buffer.from('<!ENTITY');
+
+/**
+ * Whether a declaration defines an entity whose value holds markup (`<!ENTITY rows "<p>…</p>">`).
+ * A parser pastes it in as elements wherever `&rows;` stands: the scan reads the value as text
+ * only, so the records and people in it are not told apart, and the body is a parse error.
+ */
+function definesMarkup(src: Buffer, from: number, to: number): boolean {
+  for (let at = find(src, entityOpen, from, to); at < to; at = find(src, entityOpen, at + entityOpen.length, to)) {
+    let i = at + entityOpen.length;
+    while (i < to && src[i] !== 34 && src[i] !== 39 && src[i] !== 62) i++;
+    const quote = src[i];
+    if (quote !== 34 && quote !== 39) continue;
+    const close = next(src, quote, i + 1, to);
+    // `&#60;` in an entity value is a `<` of its replacement text, parsed as markup too.
+    if (markupInValue.test(src.toString('latin1', i + 1, close))) return true;
+  }
+  return false;
+}
+const markupInValue = /<|&#0*60;|&#x0*3c;/i;
 
 /** The end of a declaration at `lt` (`<!DOCTYPE r [ <!ENTITY e "…"> ]>`): past its `>`, skipping an internal subset; -1 when it is not closed. */
 function declarationEnd(src: Buffer, lt: number, to: number): number {

@@ -149,6 +149,16 @@ describe('XML bodies', () => {
     }
   });
 
+  it('says a body whose DOCTYPE defines an entity holding markup is not parsed: the elements it pastes in are not walked', async () => {
+    const rows = `<p><name>王</name><hzhm>E12345678</hzhm></p><p><name>李</name><idNo>${idA}</idNo></p>`;
+    const result = await scan(`<!DOCTYPE r [<!ENTITY rows '${rows}'>]><r>&rows;</r>`, xml);
+    expect(result.parseError).toMatch(/entity holds markup/);
+    expect(finding(result, 'cn_resident_id')?.count).toBe(1);
+    const referenced = await scan(`<!DOCTYPE r [<!ENTITY rows "${rows.replaceAll('<', '&#60;')}">]><r>&rows;</r>`, xml);
+    expect(referenced.parseError).toMatch(/entity holds markup/);
+    expect((await scan(`<!DOCTYPE r [<!ENTITY who "王小明" ><!ENTITY amp2 "&#38;">]><r><name>&who;</name></r>`, xml)).parseError).toBeNull();
+  });
+
   it('parses well-formed XML of every construct without a parse error', async () => {
     const body = `\uFEFF<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE r [ <!ENTITY e "ok"> <!-- it's [ fine ] --> ]>
