@@ -186,6 +186,50 @@ describe('a transfer through the gateway', () => {
     expect(decision && 'findings' in decision ? decision.findings.map((finding) => finding.type) : []).toContain('cn_resident_id');
   });
 
+  describe('an XML transfer, read element by element', () => {
+    const xmlPatients = (patients: (typeof patient)[]) =>
+      `<?xml version="1.0" encoding="UTF-8"?><patients>${patients
+        .map((p) => `<patient><name>${p.name}</name><idNo>${p.idNo}</idNo><mobile>${p.mobile}</mobile><diagnosis>${p.diagnosis}</diagnosis></patient>`)
+        .join('')}</patients>`;
+    const sendXml = (token: string, body: string) =>
+      send(t.url, { path: '/x/partner/orders', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml; charset=utf-8' }, body });
+
+    it('denies the diagnoses of two patients without a filing and records two sensitive people at XPath paths', async () => {
+      const before = t.upstream.received.length;
+      const second = { ...patient, name: '李四', idNo: '110105198808080015', mobile: '13987654321' };
+      const response = await sendXml(tokens.pingtan, xmlPatients([patient, second]));
+      expect(response.status).toBe(451);
+      expect(t.upstream.received.length).toBe(before);
+      const [decision] = await recordsOf(String(response.headers['x-xborder-decision-id']));
+      expect(decision).toMatchObject({ kind: 'decision', decision: 'deny', records: 2 });
+      const findings = decision && 'findings' in decision ? decision.findings : [];
+      expect(findings.find((finding) => finding.type === 'health')).toMatchObject({ count: 2, sensitive: true, paths: ['/patients/patient/diagnosis'] });
+      // Two people, not one free-text person: the counters see both (CLARIFICATIONS 1).
+      expect(decision).toMatchObject({ subjects: 2, sensitiveSubjects: 2 });
+      expect(JSON.stringify(decision)).not.toContain('高血压');
+    });
+
+    it('masks an XML body for the masking zone: names, identifiers and diagnoses leave masked', async () => {
+      const before = t.upstream.received.length;
+      const response = await sendXml(tokens.xiamenMasking, xmlPatients([patient]));
+      expect(response.status).toBe(200);
+      expect(response.headers['x-xborder-decision']).toBe('mask');
+      const [hit] = t.upstream.received.slice(before);
+      expect(hit!.body).toContain('<idNo>110105********002X</idNo>');
+      expect(hit!.body).not.toContain('高血压');
+      expect(hit!.body).not.toContain(patient.name);
+    });
+
+    it('refuses a truncated XML body as uninspectable, after recording it', async () => {
+      const before = t.upstream.received.length;
+      const response = await sendXml(tokens.pingtan, xmlPatients([{ ...patient, diagnosis: '' }]).slice(0, -20));
+      expect(response.status).toBe(451);
+      expect(t.upstream.received.length).toBe(before);
+      const [decision] = await recordsOf(String(response.headers['x-xborder-decision-id']));
+      expect(decision).toMatchObject({ kind: 'decision', decision: 'deny' });
+    });
+  });
+
   it('answers 502 when the upstream cannot be reached after the decision, and records the outcome', async () => {
     await t.other.close();
     const response = await transfer(tokens.pingtan, { hello: 'world' }, { path: '/x/other/ping' });
