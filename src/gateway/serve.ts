@@ -18,19 +18,34 @@ export async function serve(options: GatewayOptions = {}): Promise<Serving> {
   const { url } = await gateway.start();
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  // The handlers stay installed until the gateway has stopped: without a listener, Node's default
+  // action for SIGHUP and SIGTERM is to end the process at once, so a reload or a repeated SIGTERM
+  // arriving during the drain would cut the transfers in flight and the audit flush.
   const onHangup = () => {
+    if (gateway.context.state.shuttingDown) {
+      gateway.context.logger.warn('SIGHUP while shutting down: the policy is not reloaded');
+      return;
+    }
     gateway.reload().catch(() => {
       // Logged by reloadPolicy; the active policy is unchanged.
     });
   };
-  const stop = async () => {
-    process.off('SIGHUP', onHangup);
-    process.off('SIGTERM', onTerminate);
-    process.off('SIGINT', onTerminate);
-    await gateway.stop();
-    resolveStopped();
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      try {
+        await gateway.stop();
+      } finally {
+        process.off('SIGHUP', onHangup);
+        process.off('SIGTERM', onTerminate);
+        process.off('SIGINT', onTerminate);
+      }
+      resolveStopped();
+    })();
+    return stopping;
   };
-  const onTerminate = () => {
+  const onTerminate = (signal: NodeJS.Signals) => {
+    if (stopping) gateway.context.logger.warn({ signal }, 'already stopping: transfers in flight finish within shutdownGraceMs');
     void stop();
   };
   process.on('SIGHUP', onHangup);

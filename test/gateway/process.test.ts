@@ -110,6 +110,35 @@ describe('xborder serve as a process', () => {
     expect(stdout).not.toContain('secret-xyz');
   });
 
+  it('keeps draining through a SIGHUP or a second SIGTERM that arrives while it stops, and still exits 0', { timeout: 60_000 }, async () => {
+    const here = await mkdtemp(join(tmpdir(), 'xborder-proc-drain-'));
+    const delayed = await delayedUpstream(1_000);
+    try {
+      const policyDir = await writePolicy(here, delayed.origin, upstream.origin);
+      const env = { ...process.env, XBORDER_PORT: '0', XBORDER_HOST: '127.0.0.1', XBORDER_DATA_DIR: join(here, 'data'), XBORDER_POLICIES: policyDir, XBORDER_NODE_ID: 'proc-3', XB_TEST_PARTNER_TOKEN: 'secret-xyz' };
+      const minted = cliIo(env);
+      expect(await main(['token', '--role', 'enterprise', '--sub', enterprises.pingtan, '--ttl', '10m'], minted.io)).toBe(0);
+      const { child, url, exited } = await serve(env);
+      const inFlight = send(url, {
+        path: '/x/partner/slow',
+        headers: { authorization: `Bearer ${minted.out().trim()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ greeting: 'hello' }),
+      });
+      await delayed.received;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A reload by the configuration tool, an impatient supervisor: neither may cut the drain.
+      child.kill('SIGHUP');
+      child.kill('SIGTERM');
+      const response = await inFlight;
+      expect(response.status, response.body).toBe(200);
+      expect(await exited).toBe(0);
+    } finally {
+      delayed.close();
+      await rm(here, { recursive: true, force: true });
+    }
+  });
+
   it('finishes on restart a transfer it was killed in the middle of: counted, with an outcome record saying the outcome is unknown', { timeout: 60_000 }, async () => {
     const here = await mkdtemp(join(tmpdir(), 'xborder-proc-kill-'));
     // The upstream holds the transfer open long past the kill: it was sent, its answer never came.
