@@ -149,7 +149,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await Promise.race([Promise.allSettled([...context.inflight]), grace]);
         server?.closeAllConnections();
         await closed;
-        await context.upstreams.close();
+        // Past the grace, an upstream still holding a transfer is cut (pool.close() would wait for
+        // it up to the headers or body timeout): the transfer then records its outcome under this
+        // code, its people counted as sent, before the store closes.
+        await context.upstreams.close(new XborderError('XB_ERR_SHUTTING_DOWN', 'the gateway stopped before the upstream answered'));
+        await Promise.allSettled([...context.inflight]);
         if (ownsStore) await store.close();
         logger.info('xborder gateway stopped; audit log flushed');
       })();

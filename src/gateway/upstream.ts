@@ -92,7 +92,8 @@ export function forwardedHeader(remoteAddress: string | undefined, host: string 
 
 export interface Upstreams {
   request(origin: string, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
-  close(): Promise<void>;
+  /** Closes the pools; with a reason, requests still running are ended with it instead of awaited. */
+  close(reason?: Error): Promise<void>;
 }
 
 export function createUpstreams(settings: UpstreamSettings): Upstreams {
@@ -116,8 +117,8 @@ export function createUpstreams(settings: UpstreamSettings): Upstreams {
     request: function requestUpstream(origin, options) {
       return poolFor(origin).request(options);
     },
-    close: async function closeUpstreams() {
-      await Promise.all([...pools.values()].map((pool) => pool.close()));
+    close: async function closeUpstreams(reason) {
+      await Promise.all([...pools.values()].map((pool) => (reason ? pool.destroy(reason) : pool.close())));
       pools.clear();
     },
   };
