@@ -66,7 +66,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const settings = options.settings ?? loadSettings(options);
   const env = options.env ?? process.env;
   const clock = options.clock ?? (() => new Date());
-  const logger = options.logger === false ? pino({ level: 'silent' }) : (options.logger ?? pino({ level: settings.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } }));
+  const logs = { stopped: false };
+  const logger =
+    options.logger === false
+      ? pino({ level: 'silent' })
+      : (options.logger ?? pino({ level: settings.logLevel, redact: { paths: redactPaths, censor: '[redacted]' } }, stdoutDestination(logs)));
 
   const policies: PolicyHolder = await createPolicyHolder(settings.policies, { env });
   const subjectKey: SubjectKey = await loadSubjectKey({ dataDir: settings.dataDir, env });
@@ -156,6 +160,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await Promise.allSettled([...context.inflight]);
         if (ownsStore) await store.close();
         logger.info('xborder gateway stopped; audit log flushed');
+        logs.stopped = true;
       })();
       return stopping;
     },
@@ -163,6 +168,22 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await reloadPolicy(context);
     },
   };
+}
+
+/**
+ * The log lines' stdout. While the gateway runs, a pipe whose reader is slow is waited for
+ * (sonic-boom retries EAGAIN). Once it stopped, a reader that no longer reads (a paused pager, a
+ * stuck collector) must not hold the process: sonic-boom's retry timer would keep the event loop
+ * alive for ever and SIGTERM would seem ignored. What is left is then dropped, as after EPIPE.
+ */
+function stdoutDestination(logs: { stopped: boolean }) {
+  const destination = pino.destination({ dest: 1, sync: false, retryEAGAIN: () => !logs.stopped });
+  destination.on('error', function dropLogs() {
+    destination.write = () => true;
+    destination.flushSync = () => {};
+    destination.end = () => {};
+  });
+  return destination;
 }
 
 /** Requests the HTTP adapter cannot even turn into a URL (a backslash in the path, a bad Host): refused as problem+json. */

@@ -139,6 +139,37 @@ describe('xborder serve as a process', () => {
     }
   });
 
+  it('exits 0 on SIGTERM while the reader of its log pipe has stopped reading', { timeout: 60_000 }, async () => {
+    const here = await mkdtemp(join(tmpdir(), 'xborder-proc-logpipe-'));
+    try {
+      const policyDir = await writePolicy(here, upstream.origin, upstream.origin);
+      const env = { ...process.env, XBORDER_PORT: '0', XBORDER_HOST: '127.0.0.1', XBORDER_DATA_DIR: join(here, 'data'), XBORDER_POLICIES: policyDir, XBORDER_NODE_ID: 'proc-4' };
+      // Nobody reads the child's stdout: once the pipe's buffer (64 KiB) is full, log writes get EAGAIN.
+      const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.pause();
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      // Each refused API request logs a line of about 150 bytes.
+      for (let round = 0; round < 10; round++) {
+        await Promise.all(Array.from({ length: 100 }, (_, i) => send(url, { method: 'GET', path: `/audit/records/${round}-${i}` })));
+      }
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 5_000))]);
+      child.kill('SIGKILL');
+      expect(code).toBe(0);
+    } finally {
+      await rm(here, { recursive: true, force: true });
+    }
+  });
+
   it('finishes on restart a transfer it was killed in the middle of: counted, with an outcome record saying the outcome is unknown', { timeout: 60_000 }, async () => {
     const here = await mkdtemp(join(tmpdir(), 'xborder-proc-kill-'));
     // The upstream holds the transfer open long past the kill: it was sent, its answer never came.
