@@ -28,12 +28,13 @@ function cliIo(env: NodeJS.ProcessEnv) {
   return { io: { stdout: (text: string) => void (out += text), stderr: (text: string) => void (err += text), stdin: process.stdin, env, cwd: dir }, out: () => out, err: () => err };
 }
 
-/** `xborder serve` as a child process, once it listens. */
-async function serve(env: NodeJS.ProcessEnv) {
+/** `xborder serve` as a child process, once it listens; `readLog: false` leaves its stdout pipe unread. */
+async function serve(env: NodeJS.ProcessEnv, { readLog = true } = {}) {
   const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  if (readLog) child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  else child.stdout.pause();
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -145,18 +146,7 @@ describe('xborder serve as a process', () => {
       const policyDir = await writePolicy(here, upstream.origin, upstream.origin);
       const env = { ...process.env, XBORDER_PORT: '0', XBORDER_HOST: '127.0.0.1', XBORDER_DATA_DIR: join(here, 'data'), XBORDER_POLICIES: policyDir, XBORDER_NODE_ID: 'proc-4' };
       // Nobody reads the child's stdout: once the pipe's buffer (64 KiB) is full, log writes get EAGAIN.
-      const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.pause();
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const { child, url, exited } = await serve(env, { readLog: false });
       // Each refused API request logs a line of about 150 bytes.
       for (let round = 0; round < 10; round++) {
         await Promise.all(Array.from({ length: 100 }, (_, i) => send(url, { method: 'GET', path: `/audit/records/${round}-${i}` })));
