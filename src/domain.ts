@@ -96,6 +96,16 @@ export function shanghaiYear(at: Date): number {
   return new Date(at.getTime() + 8 * 3600_000).getUTCFullYear();
 }
 
+/**
+ * Whether `text` is a real calendar day written YYYY-MM-DD. Date rolls 30 February over into
+ * March, so a day must also read back as itself.
+ */
+export function isCalendarDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
+}
+
 /** YYYY-MM-DD of `at` in China Standard Time. */
 export function shanghaiDate(at: Date): string {
   return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);

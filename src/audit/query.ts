@@ -2,6 +2,7 @@
  * Record queries for the regulator API and exports: filters become SQL on the indexed copy
  * columns; pages are keyset cursors over (at, node, leaf index), stable while the log grows.
  */
+import { isCalendarDay } from '../domain.ts';
 import { XborderError } from '../errors.ts';
 import type { StoredRecord } from './records.ts';
 import type { SqlConn } from './sql.ts';
@@ -21,8 +22,7 @@ export function timeBound(value: Date | string): string {
   const match = boundPattern.exec(value);
   const day = match?.[1] ?? '';
   const at = new Date(match?.[2] ? value : `${day}T00:00:00+08:00`);
-  // Date rolls 30 February over into March: a day that does not read back is not a day.
-  if (!match || Number.isNaN(at.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+  if (!match || Number.isNaN(at.getTime()) || !isCalendarDay(day)) {
     throw new XborderError('XB_ERR_BAD_INPUT', `xborder: not a time: ${value} (a date, read in China Standard Time, or an ISO 8601 time with its offset)`);
   }
   return at.toISOString();

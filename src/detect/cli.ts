@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { z } from 'zod';
+import { isCalendarDay } from '../domain.ts';
 import { parseOptions, usage, UsageError, type Command } from '../shared/cli-support.ts';
 import { scan } from './index.ts';
 
@@ -20,12 +21,6 @@ const typesByExtension: Record<string, string> = {
 
 /** JSON and form files are buffered to be walked, and encoded files decoded up to this; NDJSON, CSV and text stream unbounded. */
 const cliMaxBufferedBytes = 512 * 1024 * 1024;
-
-/** Date rolls 30 February over into March: a day that does not read back is not a day. */
-function isCalendarDay(value: string): boolean {
-  const day = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
-}
 
 const atSchema = z
   .string()

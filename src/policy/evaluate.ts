@@ -3,7 +3,7 @@
  * `xborder check` and the policy test cases, so both see exactly what the gateway would decide.
  * `prior` replaces this year's totals and every payload subject is new (CLARIFICATIONS 6).
  */
-import type { Purpose } from '../domain.ts';
+import { isCalendarDay, type Purpose } from '../domain.ts';
 import { scan } from '../detect/index.ts';
 import type { ScanResult } from '../detect/types.ts';
 import { XborderError } from '../errors.ts';
@@ -23,11 +23,8 @@ export interface Evaluation {
 
 /** A calendar date given on the command line or in a case, read as noon in Asia/Shanghai. */
 export function dateInShanghai(date: string): Date {
-  const at = new Date(`${date}T12:00:00+08:00`);
-  // Date rolls 30 February over into March: a day that does not read back is not a day (noon in
-  // Shanghai is 04:00 UTC, the same calendar day).
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== date) throw new XborderError('XB_ERR_BAD_INPUT', `expected a date YYYY-MM-DD, got "${date}"`);
-  return at;
+  if (!isCalendarDay(date)) throw new XborderError('XB_ERR_BAD_INPUT', `expected a date YYYY-MM-DD, got "${date}"`);
+  return new Date(`${date}T12:00:00+08:00`);
 }
 
 /** `general=N,sensitive=M` (either part optional) → this year's totals before the transfer. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   filingKinds,
   grades,
+  isCalendarDay,
   mechanisms,
   personalFieldTypes,
   purposes,
@@ -15,10 +16,7 @@ import {
   zones,
 } from '../domain.ts';
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'expected a real calendar date');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').refine(isCalendarDay, 'expected a real calendar date');
 
 export const dataTypeSchema = z.enum([...valueTypes, ...sensitiveCategories, ...personalFieldTypes, 'unscanned_binary']);
 
