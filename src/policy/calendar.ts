@@ -53,10 +53,10 @@ export function workingDaysBetween(calendar: WorkingDayCalendar, from: string, u
   return count;
 }
 
-/** YYYY-MM-DD `months` calendar months before `date`, clamped to the month's last day. */
-export function monthsBefore(date: string, months: number): string {
+/** YYYY-MM-DD `months` calendar months after `date` (before it when negative), clamped to the month's last day. */
+export function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const total = y * 12 + (m - 1) - months;
+  const total = y * 12 + (m - 1) + months;
   const year = Math.floor(total / 12);
   const month = total % 12;
   const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();

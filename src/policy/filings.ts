@@ -3,7 +3,7 @@
  * dates (Asia/Shanghai calendar dates), and the expiry warnings by kind (CLARIFICATIONS 11).
  */
 import { shanghaiDate, type DataType, type Mechanism } from '../domain.ts';
-import { monthsBefore, workingDaysBetween, type WorkingDayCalendar } from './calendar.ts';
+import { addMonths, workingDaysBetween, type WorkingDayCalendar } from './calendar.ts';
 import { datasetKey } from './rule-index.ts';
 import type { Filing, Rule } from './schema.ts';
 
@@ -74,7 +74,7 @@ export function expiryWarnings(filing: Filing, at: Date, calendar: WorkingDayCal
       `security assessment ${filing.ref} expires on ${filing.validUntil}, ${left} working day(s) left${note}: an extension may be requested within 60 working days before expiry (《促进和规范数据跨境流动规定》第九条)`,
     ];
   }
-  if (filing.kind === 'certification' && today >= monthsBefore(filing.validUntil, 6)) {
+  if (filing.kind === 'certification' && today >= addMonths(filing.validUntil, -6)) {
     return [`certification ${filing.ref} expires on ${filing.validUntil}: re-apply within the 6 months before expiry (《个人信息出境认证办法》)`];
   }
   return [];

@@ -15,6 +15,7 @@ import {
   valueTypes,
   zones,
 } from '../domain.ts';
+import { addMonths } from './calendar.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').refine(isCalendarDay, 'expected a real calendar date');
 
@@ -135,6 +136,23 @@ export const gatewayFileSchema = z
   .strict();
 export type GatewayFile = z.infer<typeof gatewayFileSchema>;
 
+/**
+ * The latest validUntil the law allows a filing, or null where it sets none (a standard
+ * contract runs for the term the parties agree). The last day is the issue date's anniversary,
+ * inclusive, so a result printed "2026-03-22 to 2029-03-22" loads.
+ */
+function legalValidity(filing: { kind: string; validFrom: string; extensions?: number | undefined }): { until: string; why: string } | null {
+  if (filing.kind === 'security-assessment') {
+    const extensions = filing.extensions ?? 0;
+    const years = 3 * (1 + extensions);
+    const extended = extensions === 0 ? 'add `extensions: N` when the CAC extended it' : `${extensions} extension(s) of 3 years`;
+    return { until: addMonths(filing.validFrom, 12 * years), why: `a security assessment result is valid 3 years from issue, ${extended} (《促进和规范数据跨境流动规定》第九条)` };
+  }
+  if (filing.kind === 'certification') {
+    return { until: addMonths(filing.validFrom, 36), why: 'a personal information protection certificate is valid 3 years; a renewed one is a new filing (《个人信息出境认证办法》)' };
+  }
+  return null;
+}
 export const filingSchema = z
   .object({
     kind: z.enum(filingKinds),
@@ -166,31 +184,6 @@ export const filingSchema = z
     }
   });
 
-/** Same month and day `years` later (29 February falls to 28 February in a common year). */
-function addYears(date: string, years: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const target = new Date(Date.UTC(y + years, m - 1, d));
-  if (target.getUTCMonth() !== m - 1) target.setUTCDate(0);
-  return target.toISOString().slice(0, 10);
-}
-
-/**
- * The latest validUntil the law allows a filing, or null where it sets none (a standard
- * contract runs for the term the parties agree). The last day is the issue date's anniversary,
- * inclusive, so a result printed "2026-03-22 to 2029-03-22" loads.
- */
-function legalValidity(filing: { kind: string; validFrom: string; extensions?: number | undefined }): { until: string; why: string } | null {
-  if (filing.kind === 'security-assessment') {
-    const extensions = filing.extensions ?? 0;
-    const years = 3 * (1 + extensions);
-    const extended = extensions === 0 ? 'add `extensions: N` when the CAC extended it' : `${extensions} extension(s) of 3 years`;
-    return { until: addYears(filing.validFrom, years), why: `a security assessment result is valid 3 years from issue, ${extended} (《促进和规范数据跨境流动规定》第九条)` };
-  }
-  if (filing.kind === 'certification') {
-    return { until: addYears(filing.validFrom, 3), why: 'a personal information protection certificate is valid 3 years; a renewed one is a new filing (《个人信息出境认证办法》)' };
-  }
-  return null;
-}
 export type Filing = z.infer<typeof filingSchema>;
 
 /** GB 32100-2015 charset: digits and capitals without I, O, S, V, Z. */

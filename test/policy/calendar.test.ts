@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCalendar, monthsBefore, workingDaysBetween } from '../../src/policy/calendar.ts';
+import { addMonths, createCalendar, workingDaysBetween } from '../../src/policy/calendar.ts';
 import { expiryWarnings } from '../../src/policy/filings.ts';
 import { repoPolicy } from './helpers.ts';
 
@@ -31,8 +31,8 @@ describe('PRC working-day calendar', () => {
   });
 
   it('computes six months before an expiry, clamped to the month end', () => {
-    expect(monthsBefore('2026-08-31', 6)).toBe('2026-02-28');
-    expect(monthsBefore('2026-03-15', 6)).toBe('2025-09-15');
+    expect(addMonths('2026-08-31', -6)).toBe('2026-02-28');
+    expect(addMonths('2026-03-15', -6)).toBe('2025-09-15');
   });
 });
 
