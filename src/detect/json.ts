@@ -11,7 +11,7 @@
 import { XborderError } from '../errors.ts';
 import { fieldHash, type FieldInfo, type ScanContext } from './context.ts';
 import { byteClass, classOther, shortestValue, stopJson, valueClasses, worthScanning } from './classes.ts';
-import { Person } from './subjects.ts';
+import { Person, placeUnowned, push } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
 const OBJECT = 0;
@@ -28,12 +28,6 @@ export interface JsonOutcome {
   error: string | null;
   /** Where the unreadable part starts: the caller scans the rest as text. */
   errorAt: number;
-}
-
-function push<T>(list: T[] | null, item: T): T[] {
-  if (list === null) return [item];
-  list.push(item);
-  return list;
 }
 
 /**
@@ -267,10 +261,7 @@ export class JsonWalker {
       this.listRecords++;
     }
     if (isElement) {
-      if (unowned !== null && unowned.carries) {
-        if (named !== null && named.length === 1) named[0]!.absorb(unowned);
-        else groups = push(groups, unowned);
-      }
+      groups = placeUnowned(unowned, named, groups);
       if (named !== null) for (const person of named) this.ctx.finishPerson(person);
       named = null;
       if (d === this.recordDepth) {

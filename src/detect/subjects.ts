@@ -71,6 +71,27 @@ export class Person {
   }
 }
 
+/** `list` with `item` appended, made on first use: most objects hold no people of their own. */
+export function push<T>(list: T[] | null, item: T): T[] {
+  if (list === null) return [item];
+  list.push(item);
+  return list;
+}
+
+/**
+ * Where data no name field claimed goes when its list item (or record) ends, in every structured
+ * format (CLARIFICATIONS 1): to the single named person there, or else it is a person of its own,
+ * added to `groups`, which is returned.
+ */
+export function placeUnowned(unowned: Person | null, named: readonly Person[] | null, groups: Person[] | null): Person[] | null {
+  if (unowned === null || !unowned.carries) return groups;
+  if (named !== null && named.length === 1) {
+    named[0]!.absorb(unowned);
+    return groups;
+  }
+  return push(groups, unowned);
+}
+
 /**
  * Seed of a type's fingerprints, so equal values of two types differ: from the name's length and
  * end characters, which tell the identifier types apart, without a lookup per identifier.

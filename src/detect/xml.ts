@@ -23,7 +23,7 @@
 import type { ScanContext, FieldInfo } from './context.ts';
 import { fieldHash } from './context.ts';
 import { find, rewriteMarkup, startsWith } from './markup.ts';
-import { Person } from './subjects.ts';
+import { Person, placeUnowned, push } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
 /** What a closed element hands its parent: its own person unless named, and the people under it. */
@@ -72,12 +72,6 @@ const maxPending = 256;
 // An end tag looks this far up for its element: end tags of nothing, each searching 512 open
 // elements, took 12 s for 16 MB on the gateway's event loop. A well-formed body closes the innermost.
 const maxEndTagSearch = 16;
-
-const push = <T>(list: T[] | null, item: T): T[] => {
-  if (list === null) return [item];
-  list.push(item);
-  return list;
-};
 
 const commentOpen = Buffer.from('<!--');
 const commentClose = Buffer.from('-->');
@@ -167,7 +161,6 @@ export class XmlWalker {
   }
 
   walk(src: Buffer, from: number, to: number): void {
-    const { ctx } = this;
     this.runStart = from;
     let i = from;
     while (i < to) {
@@ -237,11 +230,7 @@ export class XmlWalker {
     const { ctx } = this;
     const body = this.stack[0]!;
     this.settlePending(body);
-    const unowned = body.unowned;
-    if (unowned !== null && unowned.carries) {
-      if (body.named !== null && body.named.length === 1) body.named[0]!.absorb(unowned);
-      else body.groups = push(body.groups, unowned);
-    }
+    body.groups = placeUnowned(body.unowned, body.named, body.groups);
     if (body.named !== null) for (const person of body.named) ctx.finishPerson(person);
     if (body.groups !== null) for (const group of body.groups) ctx.finishPerson(group);
     ctx.endRecord();
@@ -324,10 +313,7 @@ export class XmlWalker {
       }
       this.listRecords++;
     }
-    if (unowned !== null && unowned.carries) {
-      if (named !== null && named.length === 1) named[0]!.absorb(unowned);
-      else groups = push(groups, unowned);
-    }
+    groups = placeUnowned(unowned, named, groups);
     if (named !== null) for (const person of named) this.ctx.finishPerson(person);
     if (groups !== null) for (const group of groups) parent.groups = push(parent.groups, group);
   }
@@ -343,7 +329,7 @@ export class XmlWalker {
     const deep = this.stack.length > this.maxDepth;
     // Read so, the records and people below are one: the count is no longer the body's, which is
     // then as uninspectable as JSON nested too deep (CLARIFICATIONS 14).
-    if (deep) this.ctx.parseError ??= `XML nested deeper than ${this.maxDepth} levels`;
+    if (deep) this.ctx.parseError ??= `XML: nested deeper than ${this.maxDepth} levels`;
     else {
       parentFrame.isObject = true;
       this.stack.push(new Frame(local, nameTo, info, parent, segment, this.join(parent, segment), parentFrame.depth + 1));
