@@ -310,8 +310,15 @@ const countersImport: Command = {
  */
 async function zoneInPolicy(enterprise: string, option: string | undefined, io: CommandIo): Promise<Zone | null> {
   const dir = option !== undefined ? resolve(io.cwd, option) : defaultPolicyDir(io.env);
-  const found = await loadPolicy(dir, { env: io.env }).then((policy) => findEnterprise(policy, enterprise)).catch(() => null);
-  if (!found) io.stderr(`xborder: warning: enterprise ${enterprise} is not in the policy under ${dir}: the audit record names no zone and no regulator's query shows it (pass --zone Z or --policies DIR)\n`);
+  const consequence = "the audit record names no zone and no regulator's query shows it (pass --zone Z or --policies DIR)";
+  let found: ReturnType<typeof findEnterprise>;
+  try {
+    found = findEnterprise(await loadPolicy(dir, { env: io.env }), enterprise);
+  } catch (error) {
+    io.stderr(`xborder: warning: the policy under ${dir} could not be read (${error instanceof Error ? error.message : String(error)}): ${consequence}\n`);
+    return null;
+  }
+  if (!found) io.stderr(`xborder: warning: enterprise ${enterprise} is not in the policy under ${dir}: ${consequence}\n`);
   return found?.zone ?? null;
 }
 

@@ -70,6 +70,15 @@ describe('xborder counters import', () => {
     expect(result.err).not.toMatch(/XB_ERR|UsageError/);
     expect(existsSync(where)).toBe(false);
   });
+
+  it('says why the record names no zone: a policy it could not read is not a policy without the enterprise', async () => {
+    const broken = join(dir, 'broken-policy');
+    const result = await run(['counters', 'import', '--data-dir', join(dir, 'store'), '--policies', broken, '--enterprise', 'E1', '--year', '2026']);
+    expect(result.code).toBe(0);
+    expect(result.err).toMatch(/warning: the policy under .*broken-policy could not be read \(.+\): the audit record names no zone/);
+    const missing = await run(['counters', 'import', '--data-dir', join(dir, 'store'), '--enterprise', 'E-UNKNOWN', '--year', '2026']);
+    expect(missing.err).toMatch(/warning: enterprise E-UNKNOWN is not in the policy under .*: the audit record names no zone/);
+  });
 });
 
 describe('xborder audit verify --export', () => {
