@@ -32,11 +32,12 @@ const legacy = new Set(['amp', 'lt', 'gt', 'quot', 'nbsp']);
 /** Longer than any name above: a longer run of letters is no reference. */
 const longestName = 8;
 
-const commentOpen = Buffer.from('<!--');
-const commentClose = Buffer.from('-->');
-const cdataOpen = Buffer.from('<![CDATA[');
-const cdataClose = Buffer.from(']]>');
-const piClose = Buffer.from('?>');
+/** The delimiters of comments, CDATA sections and processing instructions (xml.ts reads them too). */
+export const commentOpen = Buffer.from('<!--');
+export const commentClose = Buffer.from('-->');
+export const cdataOpen = Buffer.from('<![CDATA[');
+export const cdataClose = Buffer.from(']]>');
+export const piClose = Buffer.from('?>');
 
 export function startsWith(src: Buffer, i: number, to: number, prefix: Buffer): boolean {
   if (i + prefix.length > to) return false;

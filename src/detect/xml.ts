@@ -22,7 +22,7 @@
  */
 import type { ScanContext, FieldInfo } from './context.ts';
 import { fieldHash } from './context.ts';
-import { find, rewriteMarkup, startsWith } from './markup.ts';
+import { cdataClose, cdataOpen, commentClose, commentOpen, find, piClose, rewriteMarkup, startsWith } from './markup.ts';
 import { Person, placeUnowned, push } from './subjects.ts';
 import { textOf } from './utf8.ts';
 
@@ -72,12 +72,6 @@ const maxPending = 256;
 // An end tag looks this far up for its element: end tags of nothing, each searching 512 open
 // elements, took 12 s for 16 MB on the gateway's event loop. A well-formed body closes the innermost.
 const maxEndTagSearch = 16;
-
-const commentOpen = Buffer.from('<!--');
-const commentClose = Buffer.from('-->');
-const cdataOpen = Buffer.from('<![CDATA[');
-const cdataClose = Buffer.from(']]>');
-const piClose = Buffer.from('?>');
 
 const isSpace = (c: number | undefined) => c === 32 || c === 9 || c === 10 || c === 13;
 // XML names start with a letter, `_`, `:` or any non-ASCII character (XML 1.0 §2.3, loosely).
