@@ -182,8 +182,14 @@ const exportCommand: Command = {
     if ((await stat(out).catch(() => null))?.isDirectory()) throw new UsageError(`--out ${values.out}: is a folder`);
     const driver = await openDriver(location(values, io));
     try {
-      const records = await writeExport(driver.reader, filter, out);
+      const { records, heldBack } = await writeExport(driver.reader, filter, out);
       io.stdout(`wrote ${records} records with checkpoints and public keys to ${values.out}\n`);
+      for (const { node, records: left, signedSize } of heldBack) {
+        io.stdout(
+          `left out ${left} records of node ${node} newer than its latest signed checkpoint (${signedSize === 0 ? 'it has none yet' : `size ${signedSize}`}): ` +
+            'a running gateway signs within its checkpoint interval (1 s by default), a stopped one when it starts again; export again to include them\n',
+        );
+      }
       return 0;
     } finally {
       await driver.close();

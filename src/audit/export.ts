@@ -32,47 +32,79 @@ export function isWholeLog(filter: AuditQuery): boolean {
   return Object.entries(filter).every(([key, value]) => key === 'node' || value === undefined);
 }
 
-export async function* exportLines(reader: SqlConn, filter: AuditQuery, exportedAt: Date): AsyncGenerator<string> {
+/** Records an export left out: a node's newest, not yet under any of its signed checkpoints. */
+export interface HeldBack {
+  node: string;
+  records: number;
+  /** The size of the node's latest signed tree when the export was written (0: none yet). */
+  signedSize: number;
+}
+
+/**
+ * An export holds only records under a signed checkpoint of their node, so `verify --export`
+ * can refuse any record that is not: otherwise stripping a node's newest checkpoints would let
+ * its records be changed and still verify, as records merely not signed yet. A node signs
+ * within `checkpointIntervalMs` (1 s by default), so what is held back is seconds old.
+ */
+export async function* exportLines(reader: SqlConn, filter: AuditQuery, exportedAt: Date, heldBack: HeldBack[] = []): AsyncGenerator<string> {
   const complete = isWholeLog(filter);
   const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
   yield line({ type: 'header', format: 'xborder-audit-export', version: 1, exportedAt: exportedAt.toISOString(), complete, filter });
   for (const key of await readKeys(reader)) yield line({ type: 'key', ...key });
   const checkpoints = (await readCheckpoints(reader, filter.node)).sort((a, b) => a.origin.localeCompare(b.origin) || a.size - b.size);
   for (const checkpoint of checkpoints) yield line({ type: 'checkpoint', ...checkpoint });
-  if (complete) {
-    for (const node of filter.node ? [filter.node] : await readNodes(reader)) {
-      for await (const row of readLeafRows(reader, node)) yield `{"type":"record","record":${row.body},"leafHash":"${row.leafHash}"}\n`;
+  // Read with the checkpoints, before the records: a record appended meanwhile is held back too.
+  const latest = new Map<string, SignedCheckpoint>(checkpoints.map((checkpoint) => [checkpoint.origin, checkpoint]));
+  const held = new Map<string, HeldBack>();
+  const holdBack = (node: string) => {
+    let entry = held.get(node);
+    if (!entry) held.set(node, (entry = { node, records: 0, signedSize: latest.get(node)?.size ?? 0 }));
+    entry.records += 1;
+  };
+  try {
+    if (complete) {
+      for (const node of filter.node ? [filter.node] : await readNodes(reader)) {
+        const signedSize = latest.get(node)?.size ?? 0;
+        for await (const row of readLeafRows(reader, node)) {
+          if (row.leafIndex < signedSize) yield `{"type":"record","record":${row.body},"leafHash":"${row.leafHash}"}\n`;
+          else holdBack(node);
+        }
+      }
+      return;
     }
-    return;
-  }
-  const subtrees = new SubtreeHashes(reader);
-  const latest = new Map<string, SignedCheckpoint>();
-  for (let i = 0; i < checkpoints.length; i++) {
-    const [previous, current] = [checkpoints[i - 1], checkpoints[i]!];
-    latest.set(current.origin, current);
-    if (previous && previous.origin === current.origin) {
-      yield line({ type: 'consistency', node: current.origin, from: previous.size, to: current.size, path: await subtrees.consistencyPath(current.origin, previous.size, current.size) });
+    const subtrees = new SubtreeHashes(reader);
+    for (let i = 1; i < checkpoints.length; i++) {
+      const [previous, current] = [checkpoints[i - 1]!, checkpoints[i]!];
+      if (previous.origin === current.origin) {
+        yield line({ type: 'consistency', node: current.origin, from: previous.size, to: current.size, path: await subtrees.consistencyPath(current.origin, previous.size, current.size) });
+      }
     }
-  }
-  for await (const record of iterateRecords(reader, filter)) {
-    const checkpoint = latest.get(record.node);
-    const leafHash = (await subtrees.leaf(record.node, record.leafIndex)).toString('hex');
-    const covered = checkpoint && checkpoint.size > record.leafIndex;
-    const proof = covered ? { treeSize: checkpoint.size, path: await subtrees.inclusionPath(record.node, record.leafIndex, checkpoint.size) } : undefined;
-    yield line({ type: 'record', record, leafHash, proof });
+    for await (const record of iterateRecords(reader, filter)) {
+      const checkpoint = latest.get(record.node);
+      if (!checkpoint || checkpoint.size <= record.leafIndex) {
+        holdBack(record.node);
+        continue;
+      }
+      const leafHash = (await subtrees.leaf(record.node, record.leafIndex)).toString('hex');
+      const proof = { treeSize: checkpoint.size, path: await subtrees.inclusionPath(record.node, record.leafIndex, checkpoint.size) };
+      yield line({ type: 'record', record, leafHash, proof });
+    }
+  } finally {
+    heldBack.push(...[...held.values()].sort((a, b) => a.node.localeCompare(b.node)));
   }
 }
 
-export async function writeExport(reader: SqlConn, filter: AuditQuery, file: string, exportedAt = new Date()): Promise<number> {
+export async function writeExport(reader: SqlConn, filter: AuditQuery, file: string, exportedAt = new Date()): Promise<{ records: number; heldBack: HeldBack[] }> {
   const out = createWriteStream(file, { mode: 0o600 });
+  const heldBack: HeldBack[] = [];
   let records = 0;
-  for await (const text of exportLines(reader, filter, exportedAt)) {
+  for await (const text of exportLines(reader, filter, exportedAt, heldBack)) {
     if (text.startsWith('{"type":"record"')) records += 1;
     if (!out.write(text)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
-  return records;
+  return { records, heldBack };
 }
 
 type ExportLine = z.output<typeof lineSchema>;
@@ -100,6 +132,8 @@ async function* exportEntries(file: string): AsyncGenerator<ExportLine> {
 }
 
 const nodeOf = (entry: RecordLine): string => String((entry.record as { node?: unknown }).node);
+
+const unsignedInExport = 'xborder exports only records their node has signed, so a checkpoint or an inclusion proof was removed from this file';
 
 /** What comes before the records: the header, the keys, the checkpoints and their consistency proofs. */
 interface Preamble {
@@ -152,6 +186,9 @@ export async function verifyExport(file: string, trusted: SignedCheckpoint[] = [
 async function verifyWholeLog({ keys, checkpoints }: Preamble, records: AsyncGenerator<RecordLine>, trusted: SignedCheckpoint[]): Promise<VerifyReport> {
   const reports: NodeReport[] = [];
   const done = new Set<string>();
+  // The first record of a node past its latest checkpoint fails the export, once every node's
+  // tree has been checked: a broken tree or file is the more telling failure.
+  let unsigned: VerifyFailure | null = null;
   const ownOf = (node: string) => ({ checkpoints: checkpoints.filter((c) => c.origin === node), trusted: trusted.filter((c) => c.origin === node) });
   const check = async (node: string, rows: AsyncIterable<LeafRow>): Promise<VerifyReport | null> => {
     done.add(node);
@@ -165,11 +202,17 @@ async function verifyWholeLog({ keys, checkpoints }: Preamble, records: AsyncGen
   while (!next.done) {
     const node = nodeOf(next.value);
     if (done.has(node)) return { ok: false, failure: { node, message: `the records of node ${node} are not together: not an export as xborder writes them` }, nodes: reports };
+    const signedSize = Math.max(0, ...checkpoints.filter((c) => c.origin === node).map((c) => c.size));
     // The node's rows run until a record of another node; that record starts the next round.
     async function* rows(): AsyncGenerator<LeafRow> {
       for (; !next.done && nodeOf(next.value) === node; next = await records.next()) {
-        const entry = next.value;
-        yield { leafIndex: Number((entry.record as { leafIndex?: unknown }).leafIndex), body: JSON.stringify(entry.record), leafHash: entry.leafHash };
+        const record = next.value.record as { leafIndex?: unknown; zone?: unknown; seq?: unknown };
+        const leafIndex = Number(record.leafIndex);
+        if (leafIndex === signedSize && !unsigned) {
+          const zone = typeof record.zone === 'string' ? record.zone : '-';
+          unsigned = { node, leafIndex, message: `no signed checkpoint covers the record: ${unsignedInExport}`, zone, ...(typeof record.seq === 'number' ? { seq: record.seq } : {}) };
+        }
+        yield { leafIndex, body: JSON.stringify(next.value.record), leafHash: next.value.leafHash };
       }
     }
     const failed = await check(node, rows());
@@ -181,7 +224,8 @@ async function verifyWholeLog({ keys, checkpoints }: Preamble, records: AsyncGen
     const failed = await check(node, (async function* (): AsyncGenerator<LeafRow> {})());
     if (failed) return failed;
   }
-  return { ok: true, failure: null, nodes: reports.sort((a, b) => a.node.localeCompare(b.node)) };
+  const nodes = reports.sort((a, b) => a.node.localeCompare(b.node));
+  return unsigned ? { ok: false, failure: unsigned, nodes } : { ok: true, failure: null, nodes };
 }
 
 /** A selection: every checkpoint signed and consistent with the one before, every record proven included. */
@@ -231,14 +275,9 @@ async function verifySelection({ keys, checkpoints, consistency }: Preamble, rec
     report.records += 1;
     const hash = recordLeafHash(record);
     if (hash.toString('hex') !== entry.leafHash) return fail(node, `record leafIndex ${record.leafIndex} does not match its leaf hash`, where);
-    if (!entry.proof) {
-      // Only records newer than every checkpoint go without a proof; otherwise a changed record
-      // with its leaf hash recomputed and its proof dropped would pass as merely unsigned.
-      const latest = signed.get(node)?.at(-1);
-      if (latest && latest.size > record.leafIndex) return fail(node, `record leafIndex ${record.leafIndex} carries no inclusion proof, though the signed tree of size ${latest.size} covers it`, where);
-      report.unsigned += 1;
-      continue;
-    }
+    // An export holds only signed records, each with its proof (exportLines): a changed record
+    // with its leaf hash recomputed and its proof or checkpoints dropped must not pass as unsigned.
+    if (!entry.proof) return fail(node, `record leafIndex ${record.leafIndex} carries no inclusion proof: ${unsignedInExport}`, where);
     const checkpoint = signed.get(node)?.find((c) => c.size === entry.proof!.treeSize);
     if (!checkpoint || !verifyInclusion(hash, record.leafIndex, checkpoint.size, entry.proof.path.map(fromHex), fromHex(checkpoint.root))) {
       return fail(node, `record leafIndex ${record.leafIndex} is not included in the signed tree of size ${entry.proof.treeSize}`, where);

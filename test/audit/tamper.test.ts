@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CompactSign } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, recordLeafHash, rootOf, type SignedCheckpoint } from '../../src/audit/index.ts';
+import { fromHex, inclusionRanges, rangeRoot, toHex } from '../../src/audit/merkle.ts';
 import { loadSigningKey, signCheckpoint } from '../../src/audit/checkpoint.ts';
 import { openDriver } from '../../src/audit/store.ts';
 import type { SqlDriver } from '../../src/audit/sql.ts';
@@ -168,6 +169,63 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     const result = await runCli('audit verify', ['--export', out]);
     expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 3 .*no inclusion proof/);
     expect(result.code).toBe(1);
+  });
+
+  it('finds records changed in an export whose newest checkpoints were removed, whole or selected', async () => {
+    const driver = (open = (await seededLog()).driver);
+    const { readFileSync } = await import('node:fs');
+    // The forger changes record 25, recomputes its leaf hash, and removes what would expose it:
+    // the checkpoint of size 30, and in a selection its consistency proof and the records'
+    // proofs, proving the older records against the checkpoint of size 20 instead.
+    const leaves = (await driver.reader.all<{ leaf_hash: string }>("SELECT leaf_hash FROM audit_records WHERE node = 'node-a' AND leaf_index < 20 ORDER BY leaf_index")).map((row) => fromHex(row.leaf_hash));
+    const proofAt20 = (index: number) => ({ treeSize: 20, path: inclusionRanges(index, 20).map(([start, end]) => toHex(rangeRoot(leaves, start, end))) });
+    const forge = async (extra: string[], file: string) => {
+      const out = join(backend.options().dataDir, file);
+      expect((await runCli('audit export', [...backend.flags(), ...extra, '--out', out])).code).toBe(0);
+      const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+      const kept = lines
+        .filter((line) => !(line.startsWith('{"type":"checkpoint"') && line.includes('"size":30')))
+        .filter((line) => !(line.startsWith('{"type":"consistency"') && line.includes('"to":30')))
+        .map((line) => {
+          if (!line.startsWith('{"type":"record"')) return line;
+          const entry = JSON.parse(line) as { record: Parameters<typeof recordLeafHash>[0] & { bytes: number; leafIndex: number }; leafHash: string; proof?: unknown };
+          if (entry.record.leafIndex < 20) return entry.proof ? JSON.stringify({ ...entry, proof: proofAt20(entry.record.leafIndex) }) : line;
+          if (entry.record.leafIndex === 25) entry.record.bytes = 1;
+          return JSON.stringify({ type: 'record', record: entry.record, leafHash: recordLeafHash(entry.record).toString('hex') });
+        });
+      writeFileSync(out, `${kept.join('\n')}\n`);
+      return runCli('audit verify', ['--export', out]);
+    };
+    const whole = await forge([], 'whole.ndjson');
+    // The first record no checkpoint left covers is named, in the zone's sequence as well.
+    expect(whole.stdout).toMatch(/FAIL node node-a at leafIndex 20 \(\w+ seq \d+\): no signed checkpoint covers the record/);
+    expect(whole.code).toBe(1);
+    const selected = await forge(['--zone', zoneOf(25)], 'selected.ndjson');
+    expect(selected.stdout).toMatch(/FAIL node node-a at leafIndex 2\d .*carries no inclusion proof: xborder exports only records their node has signed/);
+    expect(selected.code).toBe(1);
+  });
+
+  it('exports only what its node has signed, says what it left out, and the file verifies', async () => {
+    // No timer: the node signs at 10 and 20 records only, so 5 records stay unsigned while open.
+    const store = await openStore(backend.options({ checkpointEvery: 10, checkpointIntervalMs: 0 }));
+    try {
+      for (let i = 0; i < 25; i++) await store.append(decisionRecord({ zone: zoneOf(i), bytes: 1000 + i }));
+      for (let tries = 0; (await store.checkpoints()).length < 2; tries++) {
+        expect(tries).toBeLessThan(200);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (const [extra, file, count] of [[[], 'whole.ndjson', 20], [['--zone', zoneOf(0)], 'zone.ndjson', 7]] as const) {
+        const out = join(backend.options().dataDir, file);
+        const exported = await runCli('audit export', [...backend.flags(), ...extra, '--out', out]);
+        expect(exported.stdout).toContain(`wrote ${count} records`);
+        expect(exported.stdout).toMatch(/left out \d records of node node-a newer than its latest signed checkpoint \(size 20\)/);
+        const verified = await runCli('audit verify', ['--export', out]);
+        expect(verified.stdout).not.toContain('not yet under a signed checkpoint');
+        expect(verified.code).toBe(0);
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   it('reads an export file as its lines come, and names a line it cannot read instead of failing', async () => {
