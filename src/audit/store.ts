@@ -118,6 +118,9 @@ export const outcomeUnknown = 'OUTCOME_UNKNOWN_NODE_STOPPED';
 
 const recentDecisions = (): LRUCache<string, { enterprise: string; zone: DecisionRecord['zone']; destination: string }> => new LRUCache({ max: 50_000 });
 
+/** How long the readiness ping waits for the database: under the 1 s after which Kubernetes gives up on a probe, so `/readyz` still answers why. */
+const pingTimeoutMs = 800;
+
 class Store implements AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
   readonly recovered: RecoveredTransfers = { settled: 0, released: 0 };
@@ -276,10 +279,18 @@ class Store implements AuditStore {
   async ping(): Promise<void> {
     const stopped = this.writer.stopped();
     if (stopped) throw stopped;
+    let timer: NodeJS.Timeout | undefined;
+    // A database whose host vanished without a reset leaves the query waiting until TCP gives
+    // up, minutes later; readiness must be answered well within a probe's own timeout.
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${pingTimeoutMs} ms`)), pingTimeoutMs);
+    });
     try {
-      await this.driver.reader.all('SELECT 1 AS ok');
+      await Promise.race([this.driver.reader.all('SELECT 1 AS ok'), unanswered]);
     } catch (cause) {
       throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store does not answer', { cause });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
