@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDecisionId, verifyInclusion } from '../../src/audit/index.ts';
 import { decisionRecord, runCli } from '../audit/helpers.ts';
@@ -99,6 +100,27 @@ describe('the regulator API', () => {
     expect((await get(`/counters?enterprise=${enterprises.filed}`, pingtanEnterprise)).status).toBe(403);
     const zone = (await get('/counters', xiamenRegulator)).json<{ enterprises: { enterprise: string; zone: string }[] }>();
     expect(zone.enterprises.map((entry) => entry.enterprise)).toEqual([enterprises.xiamenMasking]);
+  });
+});
+
+describe('the public keys at /audit/keys', () => {
+  it('are a JWKS, served without a token, that verifies every checkpoint the node signed', async () => {
+    const served = await get('/audit/keys', null);
+    expect(served.status).toBe(200);
+    const jwks = served.json<JSONWebKeySet>();
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      expect(key).not.toHaveProperty('d');
+    }
+    const { checkpoints } = (await get('/audit/checkpoints?node=gw-test', xiamenRegulator)).json<{ checkpoints: { origin: string; size: number; root: string; jws: string }[] }>();
+    expect(checkpoints.length).toBeGreaterThan(0);
+    // jose picks the key by the JWS header's kid, as any third party's JWKS client would.
+    const keySet = createLocalJWKSet(jwks);
+    for (const checkpoint of checkpoints) {
+      const { payload } = await compactVerify(checkpoint.jws, keySet);
+      expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ origin: checkpoint.origin, size: checkpoint.size, root: checkpoint.root });
+    }
   });
 });
 
