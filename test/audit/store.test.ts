@@ -88,6 +88,35 @@ describe.each(backends)('audit store on $name', (backend) => {
     expect(await s.checkpoints('node-a')).toMatchObject([{ size: 1, time: '2026-05-05T00:00:00.000Z' }]);
   });
 
+  it('by default signs within 1 s of a record waiting, not sooner, with no record count reached', async () => {
+    const started = Date.now();
+    // The helper turns the timer off; undefined leaves openStore's default in place.
+    const s = await open({ checkpointIntervalMs: undefined, clock: () => new Date() });
+    // The timer starts inside openStore: between `started` and `opened`.
+    const opened = Date.now();
+    await s.append(decisionRecord());
+    let signed = await s.checkpoints('node-a');
+    while (signed.length === 0 && Date.now() - started < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      signed = await s.checkpoints('node-a');
+    }
+    const now = Date.now();
+    expect(signed.map((c) => c.size)).toEqual([1]);
+    expect(now - started).toBeGreaterThanOrEqual(950);
+    expect(now - opened).toBeLessThan(2_000);
+  });
+
+  it('by default signs at every 1,000 records', async () => {
+    const s = await open();
+    await Promise.all(Array.from({ length: 2_500 }, (_, i) => s.append(decisionRecord({ zone: zoneOf(i) }))));
+    for (let tries = 0; (await s.checkpoints('node-a')).length < 2; tries++) {
+      expect(tries).toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await s.checkpoints('node-a')).map((c) => c.size)).toEqual([1000, 2000]);
+  });
+
   it('serves inclusion and consistency proofs that RFC 9162 verification accepts', async () => {
     const s = await open({ checkpointEvery: 300 });
     const appended = await Promise.all(Array.from({ length: 700 }, () => s.append(decisionRecord())));
