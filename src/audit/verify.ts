@@ -196,15 +196,28 @@ export async function verifyNode(
     }
     proofs += 1;
   }
-  for (const kept of trusted) {
+  // Smallest first: the largest kept checkpoint the log still matches bounds where a rewrite
+  // starts, so the report names the first leaf that may differ, not just the checkpoint.
+  let trustedGood = 0;
+  for (const kept of [...trusted].sort((a, b) => a.size - b.size)) {
     const check = await verifyCheckpoint(kept, keys);
     if (!check.ok) throw new Failed({ node, checkpointSize: kept.size, message: `trusted checkpoint of size ${kept.size}: ${check.reason}` });
     if (kept.size > frontier.size) {
       throw new Failed({ node, checkpointSize: kept.size, leafIndex: frontier.size, message: `log truncated below the trusted checkpoint of size ${kept.size} (${kept.time}); first missing leafIndex ${frontier.size}` });
     }
-    if (toHex(kept.size === 0 ? emptyTreeHash : range(0, kept.size)) !== kept.root) {
-      throw new Failed({ node, checkpointSize: kept.size, message: `the log was rewritten: its first ${kept.size} records do not match the trusted checkpoint (${kept.time})` });
+    if (kept.size === 0) {
+      if (kept.root !== toHex(emptyTreeHash)) throw new Failed({ node, checkpointSize: 0, message: `trusted checkpoint of size 0 (${kept.time}) does not hold the empty tree's root` });
+      continue;
     }
+    if (toHex(range(0, kept.size)) !== kept.root) {
+      throw new Failed({
+        node,
+        checkpointSize: kept.size,
+        leafIndex: trustedGood,
+        message: `the log was rewritten: a record between leafIndex ${trustedGood} and ${kept.size - 1} differs from the trusted checkpoint of size ${kept.size} (${kept.time})`,
+      });
+    }
+    trustedGood = kept.size;
   }
   const latest = ordered[ordered.length - 1]?.size ?? 0;
   return { node, records: frontier.size, checkpoints: ordered.length, consistencyProofs: proofs, trusted: trusted.length, unsigned: frontier.size - latest };

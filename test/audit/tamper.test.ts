@@ -103,30 +103,57 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     expect(result.code).toBe(1);
   });
 
-  it('finds a rewritten log re-signed with a fresh checkpoint through the checkpoint the regulator kept', async () => {
-    const { driver, checkpoints } = await seededLog();
-    open = driver;
-    const trustedFile = join(backend.options().dataDir, 'trusted.json');
-    writeFileSync(trustedFile, JSON.stringify([checkpoints[1]]));
-    // The operator holds the node's key: rewrite record 3, rehash everything, re-sign, drop old checkpoints.
+  /**
+   * The operator holds the node's key: rewrites one record, rehashes everything and signs a
+   * fresh checkpoint of the head, dropping the old checkpoints or only the old head's.
+   */
+  async function rewriteLog(driver: SqlDriver, leafIndex: number, { keepOldCheckpoints }: { keepOldCheckpoints: boolean }): Promise<void> {
     const rows = await driver.reader.all<{ leaf_index: number; body: string }>('SELECT leaf_index, body FROM audit_records ORDER BY leaf_index');
     const leaves = [];
     for (const row of rows) {
       const record = JSON.parse(row.body);
-      if (Number(row.leaf_index) === 3) record.decision = 'deny';
+      if (Number(row.leaf_index) === leafIndex) record.decision = 'deny';
       const hash = recordLeafHash(record);
       leaves.push(hash);
       await sql(driver, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = ?', [JSON.stringify(record), hash.toString('hex'), row.leaf_index]);
     }
     const key = await loadSigningKey(backend.options().dataDir, 'node-a');
     const fresh = await signCheckpoint(key, { origin: 'node-a', size: leaves.length, root: rootOf(leaves).toString('hex'), time: '2026-03-02T00:00:00.000Z' });
-    await sql(driver, 'DELETE FROM audit_checkpoints');
+    await sql(driver, keepOldCheckpoints ? 'DELETE FROM audit_checkpoints WHERE size = ?' : 'DELETE FROM audit_checkpoints WHERE size <= ?', [leaves.length]);
     await sql(driver, 'INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?)', [fresh.origin, fresh.size, fresh.root, fresh.time, fresh.kid, fresh.jws]);
+  }
+
+  it('finds a rewritten log re-signed with a fresh checkpoint through the checkpoint the regulator kept, naming where', async () => {
+    const { driver, checkpoints } = await seededLog();
+    open = driver;
+    const trustedFile = join(backend.options().dataDir, 'trusted.json');
+    writeFileSync(trustedFile, JSON.stringify([checkpoints[1]]));
+    await rewriteLog(driver, 3, { keepOldCheckpoints: false });
     // On its own the rewritten log is self-consistent …
     expect((await verify()).code).toBe(0);
     // … but not against what the regulator kept.
     const result = await verify(['--trusted-checkpoints', trustedFile]);
-    expect(result.stdout).toMatch(/FAIL node node-a: the log was rewritten: its first 20 records do not match the trusted checkpoint/);
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 0: the log was rewritten: a record between leafIndex 0 and 19 differs from the trusted checkpoint of size 20/);
+    expect(result.code).toBe(1);
+  });
+
+  it('narrows a rewritten record down by the smallest trusted checkpoint it breaks, in whatever order they were kept', async () => {
+    const { driver, checkpoints } = await seededLog();
+    open = driver;
+    const trustedFile = join(backend.options().dataDir, 'trusted.json');
+    writeFileSync(trustedFile, JSON.stringify([checkpoints[2], checkpoints[0], checkpoints[1]]));
+    await rewriteLog(driver, 13, { keepOldCheckpoints: false });
+    const result = await verify(['--trusted-checkpoints', trustedFile]);
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 10: the log was rewritten: a record between leafIndex 10 and 19 differs from the trusted checkpoint of size 20/);
+    expect(result.code).toBe(1);
+  });
+
+  it('finds a rewritten log whose fresh checkpoint sits beside the old ones, naming the first old one it breaks', async () => {
+    const { driver } = await seededLog();
+    open = driver;
+    await rewriteLog(driver, 13, { keepOldCheckpoints: true });
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 10: the recomputed tree of size 20 does not match its signed checkpoint.*between leafIndex 10 and 19/);
     expect(result.code).toBe(1);
   });
 
