@@ -2,10 +2,10 @@
  * Tampering with the log is found, and the report names the first bad record or checkpoint:
  * the regulator's `xborder audit verify`, on SQLite and PostgreSQL.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CompactSign } from 'jose';
+import { calculateJwkThumbprint, CompactSign, type JWK } from 'jose';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, recordLeafHash, rootOf, type SignedCheckpoint } from '../../src/audit/index.ts';
 import { fromHex, inclusionRanges, rangeRoot, toHex } from '../../src/audit/merkle.ts';
@@ -101,6 +101,13 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     const result = await verify();
     expect(result.stdout).toMatch(/FAIL node node-a: checkpoint of size 20 .*signature does not verify/);
     expect(result.code).toBe(1);
+    // The impostor's own kid, stored with the checkpoint: no published key of the node has it.
+    const kid = await calculateJwkThumbprint(createPublicKey(impostor).export({ format: 'jwk' }) as JWK);
+    const own = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid }).sign(impostor);
+    await sql(driver, 'UPDATE audit_checkpoints SET jws = ?, kid = ? WHERE size = 10', [own, kid]);
+    const unknown = await verify();
+    expect(unknown.stdout).toMatch(new RegExp(`FAIL node node-a: checkpoint of size 10 .*unknown key ${kid}`));
+    expect(unknown.code).toBe(1);
   });
 
   /**
