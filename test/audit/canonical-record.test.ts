@@ -159,3 +159,17 @@ describe('decision ids', () => {
     expect(ids.size).toBe(3000);
   });
 });
+
+describe('the general encoder against RFC 8785', () => {
+  it('gives the RFC’s own example output (§3.2.4): numbers, string escapes and literals', () => {
+    const input = JSON.parse('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/", "literals": [null, true, false]}') as unknown;
+    expect(canonicalJson(input)).toBe('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  });
+
+  it('sorts members by UTF-16 code units as the RFC’s example does (§3.2.3)', () => {
+    const input = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    // Read from the text: JSON.parse would put the integer-like key "1" first whatever the order.
+    const textOrder = [...canonicalJson(input).matchAll(/"([^"]*)":"[^"]*"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string);
+    expect(textOrder).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
+  });
+});
