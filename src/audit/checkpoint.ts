@@ -75,6 +75,32 @@ export async function signCheckpoint(key: SigningKey, claims: CheckpointClaims):
   return { ...claims, kid: key.kid, jws };
 }
 
+/** A key as `/audit/keys` serves it: an Ed25519 JWK naming its node (and when it was created). */
+const servedKeySchema = z.looseObject({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: z.string().min(1),
+  kid: z.string().min(1),
+  'xborder-node': z.string().min(1),
+  'xborder-created': z.string().optional(),
+});
+
+/**
+ * The keys of a JWKS a regulator kept from `/audit/keys` (JSON), as verification reads keys.
+ * Throws an Error naming what is wrong: the caller says which file it was.
+ */
+export function keptKeys(jwks: unknown): PublicKeyEntry[] {
+  const keys = z.object({ keys: z.array(z.unknown()) }).safeParse(jwks);
+  if (!keys.success) throw new Error('not a JWKS ({ "keys": [...] }) as /audit/keys serves it');
+  if (keys.data.keys.length === 0) throw new Error('the JWKS holds no keys');
+  return keys.data.keys.map((item, i) => {
+    const key = servedKeySchema.safeParse(item);
+    if (!key.success) throw new Error(`key ${i + 1} is not an Ed25519 key of a node as /audit/keys serves it (${key.error.issues[0]?.path.join('.')}: ${key.error.issues[0]?.message})`);
+    const { kty, crv, x, kid } = key.data;
+    return { kid, node: key.data['xborder-node'], jwk: { kty, crv, x, kid }, createdAt: key.data['xborder-created'] ?? '' };
+  });
+}
+
 export type CheckpointCheck = { ok: true; claims: CheckpointClaims } | { ok: false; reason: string };
 
 /** Checks the signature against the known keys and that the signed claims are the stated ones. */

@@ -9,7 +9,7 @@ import { decisionKinds, mechanisms, shanghaiYear, zones, type Zone } from '../do
 import { XborderError } from '../errors.ts';
 import { defaultPolicyDir, findEnterprise, loadPolicy } from '../policy/index.ts';
 import { UsageError, parseOptions, usage, type Command, type CommandIo } from '../shared/cli-support.ts';
-import { signedCheckpointSchema, type SignedCheckpoint } from './checkpoint.ts';
+import { keptKeys, signedCheckpointSchema, type PublicKeyEntry, type SignedCheckpoint } from './checkpoint.ts';
 import { verifyExport, writeExport } from './export.ts';
 import { timeBound } from './query.ts';
 import { verifyStore } from './sources.ts';
@@ -90,16 +90,26 @@ async function readTrusted(file: string, io: CommandIo): Promise<SignedCheckpoin
   });
 }
 
+async function readTrustedKeys(file: string, io: CommandIo): Promise<PublicKeyEntry[]> {
+  const text = await readFile(await inputFile('trusted-keys', file, io), 'utf8');
+  try {
+    return keptKeys(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError(`--trusted-keys ${file}: ${error instanceof SyntaxError ? 'is not JSON' : (error as Error).message}`);
+  }
+}
+
 const verify: Command = {
   summary: 'recompute the audit trees and check every signed checkpoint (or an export file, offline)',
-  usage: usage(`[--export FILE | ${storeSynopsis} [--node ID]] [--trusted-checkpoints FILE]`, [
+  usage: usage(`[--export FILE | ${storeSynopsis} [--node ID]] [--trusted-checkpoints FILE] [--trusted-keys FILE]`, [
     ['--export FILE', 'verify this export file (from audit export) offline instead of a database'],
     ...storeLines,
     ['--node ID', "verify only this node's tree; default: every node's"],
     ['--trusted-checkpoints FILE', 'signed checkpoints kept elsewhere (JSON or NDJSON: checkpoints, /audit/checkpoints pages, audit proof output, export lines) to check the log against; default: none'],
+    ['--trusted-keys FILE', "the nodes' public keys kept elsewhere (the JWKS of /audit/keys): checkpoints must be signed with one of these, not merely with a key the log holds; default: the log's keys"],
   ]),
   async run(argv, io) {
-    const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, export: { type: 'string' } }, false);
+    const { values } = parseOptions(argv, { ...storeOptions, node: { type: 'string' }, 'trusted-checkpoints': { type: 'string' }, 'trusted-keys': { type: 'string' }, export: { type: 'string' } }, false);
     if (values.export) {
       // An export is verified whole and offline: --node or a database beside it would be ignored
       // while the operator believes that is what was checked.
@@ -107,13 +117,15 @@ const verify: Command = {
       if (ignored) throw new UsageError(`--${ignored} does not apply to --export (the file is verified on its own)`);
     }
     const trusted = values['trusted-checkpoints'] ? await readTrusted(values['trusted-checkpoints'], io) : [];
+    const trustedKeys = values['trusted-keys'] ? await readTrustedKeys(values['trusted-keys'], io) : undefined;
+    if (trustedKeys) io.stdout(`checkpoints checked against the ${trustedKeys.length} trusted keys of ${values['trusted-keys']}, not the keys the log holds\n`);
     if (values.export) {
-      const report = await verifyExport(await inputFile('export', values.export, io), trusted);
+      const report = await verifyExport(await inputFile('export', values.export, io), trusted, trustedKeys);
       io.stdout(`export ${values.export} (${report.complete ? 'whole log, recomputed' : 'selection, checked by inclusion proofs'}), ${trusted.length} trusted checkpoints\n`);
       io.stdout(formatReport(report));
       return report.ok ? 0 : 1;
     }
-    const report = await verifyStore(location(values, io), { node: values.node, trusted });
+    const report = await verifyStore(location(values, io), { node: values.node, trusted, trustedKeys });
     io.stdout(formatReport(report));
     return report.ok ? 0 : 1;
   },

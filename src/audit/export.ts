@@ -148,7 +148,7 @@ interface Preamble {
  * never held whole: an export writes the keys and checkpoints first, then each node's records
  * in leaf order, which is all a whole log's recomputation or a selection's proofs need.
  */
-export async function verifyExport(file: string, trusted: SignedCheckpoint[] = []): Promise<VerifyReport & { complete: boolean }> {
+export async function verifyExport(file: string, trusted: SignedCheckpoint[] = [], trustedKeys?: PublicKeyEntry[]): Promise<VerifyReport & { complete: boolean }> {
   const entries = exportEntries(file);
   try {
     const preamble: Preamble = { complete: false, keys: [], checkpoints: [], consistency: [] };
@@ -164,6 +164,8 @@ export async function verifyExport(file: string, trusted: SignedCheckpoint[] = [
       else if (entry.type === 'consistency') preamble.consistency.push(entry);
     }
     if (!header) return { ok: false, complete: false, nodes: [], failure: { node: '-', message: 'not an xborder audit export (no header line before the records)' } };
+    // Keys the regulator kept replace the file's own, which whoever wrote the file chose.
+    if (trustedKeys) preamble.keys = trustedKeys;
     const first = next.done ? null : (next.value as RecordLine);
     const records = async function* (): AsyncGenerator<RecordLine> {
       if (first) yield first;

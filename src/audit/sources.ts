@@ -45,13 +45,25 @@ export async function* readLeafRows(reader: SqlConn, node: string, pageSize = 50
   }
 }
 
-export async function storeSource(reader: SqlConn, options: { node?: string; trusted?: SignedCheckpoint[] } = {}): Promise<VerifySource> {
+export interface VerifyOptions {
+  /** Only this node's tree. */
+  node?: string;
+  /** Checkpoints kept elsewhere: the log must extend each of them. */
+  trusted?: SignedCheckpoint[];
+  /**
+   * Keys kept elsewhere (a JWKS from `/audit/keys`): checkpoints are checked against these only,
+   * not the keys the log holds, which whoever can write the log can add to.
+   */
+  trustedKeys?: PublicKeyEntry[];
+}
+
+export async function storeSource(reader: SqlConn, options: VerifyOptions = {}): Promise<VerifySource> {
   const nodes = options.node ? [options.node] : await readNodes(reader);
   return {
     nodes,
     rows: (node) => readLeafRows(reader, node),
     checkpoints: (await readCheckpoints(reader, options.node)).filter((c) => nodes.includes(c.origin)),
-    keys: await readKeys(reader),
+    keys: options.trustedKeys ?? (await readKeys(reader)),
     // Kept checkpoints of a node the log no longer names at all must still be checked (verifyLog
     // adds their nodes): filtering them by the log's nodes passed a log whose node was deleted whole.
     trusted: (options.trusted ?? []).filter((c) => options.node === undefined || c.origin === options.node),
@@ -62,10 +74,7 @@ export async function storeSource(reader: SqlConn, options: { node?: string; tru
  * `xborder audit verify` as a function: recomputes every node's tree (or one node's) from the
  * stored records, checks every checkpoint's signature and root and the consistency between them.
  */
-export async function verifyStore(
-  location: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>,
-  options: { node?: string; trusted?: SignedCheckpoint[] } = {},
-): Promise<VerifyReport> {
+export async function verifyStore(location: Pick<OpenStoreOptions, 'databaseUrl' | 'schema' | 'dataDir' | 'sqliteFile'>, options: VerifyOptions = {}): Promise<VerifyReport> {
   const driver = await openDriver(location);
   try {
     // A misspelt --node would otherwise verify an empty tree and report it ok.

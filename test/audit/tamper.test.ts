@@ -205,6 +205,57 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     expect(result.code).toBe(1);
   });
 
+  it("refuses a log re-signed under a key the writer of the log added, against the nodes' keys the regulator kept", async () => {
+    const { driver } = await seededLog();
+    open = driver;
+    const dir = backend.options().dataDir;
+    // The regulator's copy of /audit/keys, taken on an earlier visit.
+    const reader = await openStore({ ...backend.options(), nodeId: 'audit-cli', readOnly: true });
+    const keysFile = join(dir, 'kept-jwks.json');
+    writeFileSync(keysFile, JSON.stringify(await reader.jwks()));
+    await reader.close();
+    expect((await verify(['--trusted-keys', keysFile])).stdout).toContain('ok   node node-a: 30 records recomputed');
+
+    // Someone who can write the database but has no node's private key: changes record 3,
+    // rehashes every leaf, adds a key of their own for node-a and signs the checkpoints anew.
+    const privateKey = generateKeyPairSync('ed25519').privateKey;
+    const base = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
+    const kid = await calculateJwkThumbprint(base);
+    const forger = { kid, privateKey, publicJwk: { ...base, kid, alg: 'EdDSA', use: 'sig' } };
+    await sql(driver, 'INSERT INTO audit_keys (kid, node, jwk, created_at) VALUES (?, ?, ?, ?)', [kid, 'node-a', JSON.stringify(forger.publicJwk), '2026-03-02T00:00:00.000Z']);
+    const rows = await driver.reader.all<{ leaf_index: number; body: string }>('SELECT leaf_index, body FROM audit_records ORDER BY leaf_index');
+    const leaves = [];
+    for (const row of rows) {
+      const record = JSON.parse(row.body);
+      if (Number(row.leaf_index) === 3) record.decision = 'deny';
+      leaves.push(recordLeafHash(record));
+      await sql(driver, 'UPDATE audit_records SET body = ?, leaf_hash = ? WHERE leaf_index = ?', [JSON.stringify(record), leaves.at(-1)!.toString('hex'), row.leaf_index]);
+    }
+    await sql(driver, 'DELETE FROM audit_checkpoints');
+    for (const size of [10, 20, 30]) {
+      const fresh = await signCheckpoint(forger, { origin: 'node-a', size, root: rootOf(leaves.slice(0, size)).toString('hex'), time: '2026-03-02T00:00:00.000Z' });
+      await sql(driver, 'INSERT INTO audit_checkpoints (node, size, root, time, kid, jws) VALUES (?, ?, ?, ?, ?, ?)', [fresh.origin, fresh.size, fresh.root, fresh.time, fresh.kid, fresh.jws]);
+    }
+    // On its own keys the forged log verifies; against the kept keys, its first checkpoint fails.
+    expect((await verify()).code).toBe(0);
+    const result = await verify(['--trusted-keys', keysFile]);
+    expect(result.stdout).toContain(`checkpoints checked against the 1 trusted keys of ${keysFile}, not the keys the log holds`);
+    expect(result.stdout).toMatch(new RegExp(`FAIL node node-a: checkpoint of size 10 .*unknown key ${kid}`));
+    expect(result.code).toBe(1);
+    // The same offline, though the export carries the forger's key.
+    const out = join(dir, 'forged.ndjson');
+    expect((await runCli('audit export', [...backend.flags(), '--out', out])).code).toBe(0);
+    expect((await runCli('audit verify', ['--export', out])).code).toBe(0);
+    const offline = await runCli('audit verify', ['--export', out, '--trusted-keys', keysFile]);
+    expect(offline.stdout).toMatch(new RegExp(`FAIL node node-a: checkpoint of size 10 .*unknown key ${kid}`));
+    expect(offline.code).toBe(1);
+    // A file that is not a kept JWKS is a usage error naming it (exit 2), never a pass.
+    writeFileSync(keysFile, JSON.stringify({ keys: [] }));
+    await expect(verify(['--trusted-keys', keysFile])).rejects.toThrow(`--trusted-keys ${keysFile}: the JWKS holds no keys`);
+    writeFileSync(keysFile, JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AAAA', kid: kid }] }));
+    await expect(verify(['--trusted-keys', keysFile])).rejects.toThrow(/key 1 is not an Ed25519 key of a node .*xborder-node/);
+  });
+
   it('finds records changed in an export whose newest checkpoints were removed, whole or selected', async () => {
     const driver = (open = (await seededLog()).driver);
     const { readFileSync } = await import('node:fs');
