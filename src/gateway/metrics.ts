@@ -122,7 +122,7 @@ export function createGatewayMetrics() {
     decisions: registry.register(
       new Counter('xborder_decisions_total', 'Transfer decisions by outcome, zone, mechanism and enforcement', ['decision', 'zone', 'mechanism', 'enforced']),
     ),
-    refusals: registry.register(new Counter('xborder_refusals_total', 'Requests refused before or outside a decision, by error code', ['code'])),
+    refusals: registry.register(new Counter('xborder_refusals_total', 'Requests refused, by error code; a refusal the audit log records as a deny (an oversized or uninspectable body) counts in xborder_decisions_total too', ['code'])),
     requestSeconds: registry.register(new Histogram('xborder_request_duration_seconds', 'Request latency through the gateway', ['route'])),
     scanSeconds: registry.register(new Histogram('xborder_scan_duration_seconds', 'Time to decode and scan a transfer body')),
     auditCommitSeconds: registry.register(new Histogram('xborder_audit_commit_seconds', 'Time until a decision record is committed')),
