@@ -275,7 +275,8 @@ async function verifySelection({ keys, checkpoints, consistency }: Preamble, rec
     const where = { leafIndex: record.leafIndex, zone: zoneKey(record), seq: record.seq };
     const report = reportOf(node);
     report.records += 1;
-    const hash = recordLeafHash(record);
+    // As written, not as parsed: parsing drops a field the schema does not know (verifyNode).
+    const hash = recordLeafHash(entry.record);
     if (hash.toString('hex') !== entry.leafHash) return fail(node, `record leafIndex ${record.leafIndex} does not match its leaf hash`, where);
     // An export holds only signed records, each with its proof (exportLines): a changed record
     // with its leaf hash recomputed and its proof or checkpoints dropped must not pass as unsigned.

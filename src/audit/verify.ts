@@ -144,16 +144,20 @@ export async function verifyNode(
       const message = row.leafIndex > at ? `record leafIndex ${at} is missing (deleted)` : `record leafIndex ${row.leafIndex} appears twice`;
       throw new Failed({ node, leafIndex: at, message });
     }
+    let written: unknown;
     let record: StoredRecord;
     try {
-      record = storedRecordSchema.parse(JSON.parse(row.body)) as StoredRecord;
+      written = JSON.parse(row.body);
+      record = storedRecordSchema.parse(written) as StoredRecord;
     } catch {
       throw new Failed({ node, leafIndex: at, message: `record leafIndex ${at} is not a valid audit record` });
     }
     if (record.leafIndex !== at || record.node !== node) {
       throw new Failed({ node, leafIndex: at, zone: zoneKey(record), seq: record.seq, message: `record at leafIndex ${at} says it is ${record.node} leafIndex ${record.leafIndex} (records moved or swapped)` });
     }
-    const hash = recordLeafHash(record);
+    // The record as written, not as parsed: parsing drops a field the schema does not know, so
+    // a field added to a record would otherwise pass unhashed.
+    const hash = recordLeafHash(written);
     if (row.leafHash !== undefined && row.leafHash !== toHex(hash)) {
       throw new Failed({ node, leafIndex: at, zone: zoneKey(record), seq: record.seq, message: `record ${describe(record)} does not match its leaf hash (changed after it was written)` });
     }

@@ -313,6 +313,30 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     }
   });
 
+  it('finds a field added to a record, in the database or an export, though the leaf hash was left as it was', async () => {
+    const driver = (open = (await seededLog()).driver);
+    const { readFileSync } = await import('node:fs');
+    // A field the record schema does not know is dropped by parsing: the leaf hash must be taken
+    // of the record as written, or the added field passes unhashed.
+    const added = (text: string) => text.replace('"decision":"allow"', '"approvedBy":"regulator","decision":"allow"');
+    for (const [extra, file] of [[[], 'whole.ndjson'], [['--zone', zoneOf(7)], 'zone.ndjson']] as const) {
+      const out = join(backend.options().dataDir, file);
+      expect((await runCli('audit export', [...backend.flags(), ...extra, '--out', out])).code).toBe(0);
+      const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+      const i = lines.findIndex((line) => line.includes('"leafIndex":7,'));
+      lines[i] = added(lines[i]!);
+      writeFileSync(out, `${lines.join('\n')}\n`);
+      const result = await runCli('audit verify', ['--export', out]);
+      expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 7 .*does not match its leaf hash/);
+      expect(result.code).toBe(1);
+    }
+    const rows = await driver.reader.all<{ body: string }>('SELECT body FROM audit_records WHERE leaf_index = 7');
+    await sql(driver, 'UPDATE audit_records SET body = ? WHERE leaf_index = 7', [added(rows[0]!.body)]);
+    const result = await verify();
+    expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 7 .*does not match its leaf hash/);
+    expect(result.code).toBe(1);
+  });
+
   it('reads an export file as its lines come, and names a line it cannot read instead of failing', async () => {
     open = (await seededLog()).driver;
     const out = join(backend.options().dataDir, 'export.ndjson');
