@@ -89,6 +89,24 @@ describe('verifying a log longer than a chunk of packed leaves', () => {
   });
 });
 
+describe('verifying an export of a node that has signed for months', () => {
+  it('reads a node with more checkpoints than a call takes arguments, and reports on them', { timeout: 60_000 }, async () => {
+    // A node signs each second it has new records: 86,400 checkpoints a day. Signing this many
+    // would take minutes, so their signatures are left invalid: the report must say so.
+    const count = 200_000;
+    const lines = [
+      JSON.stringify({ type: 'header', format: 'xborder-audit-export', version: 1, exportedAt: '2026-03-02T00:00:00.000Z', complete: true, filter: {} }),
+      JSON.stringify({ type: 'key', ...keys[0] }),
+    ];
+    for (let size = 1; size <= count; size++) lines.push(JSON.stringify({ type: 'checkpoint', origin: 'n', size, root: 'ab'.repeat(32), time: '2026-03-02T00:00:00.000Z', kid: key.kid, jws: 'x.y.z' }));
+    lines.push(`{"type":"record","record":${body(0)},"leafHash":"${textLeafHash(body(0)).toString('hex')}"}`);
+    const file = join(dir, 'months.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const report = await verifyExport(file);
+    expect(report.failure).toMatchObject({ node: 'n', checkpointSize: 1, message: expect.stringContaining('signature does not verify') });
+  });
+});
+
 describe('the streamed tree behind verify', () => {
   it('checks the consistency of checkpoints at any sizes, and trusted ones anywhere below the head', { timeout: 60_000 }, async () => {
     const fc = await import('fast-check');
