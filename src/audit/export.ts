@@ -50,8 +50,11 @@ export async function* exportLines(reader: SqlConn, filter: AuditQuery, exported
   const complete = isWholeLog(filter);
   const line = (value: unknown): string => `${JSON.stringify(value)}\n`;
   yield line({ type: 'header', format: 'xborder-audit-export', version: 1, exportedAt: exportedAt.toISOString(), complete, filter });
-  for (const key of await readKeys(reader)) yield line({ type: 'key', ...key });
+  // Checkpoints before keys: a node stores its key before it signs with it, so every key a
+  // checkpoint read here names is read too; the other way a node starting between the two reads
+  // left its first checkpoint signed by a key the file lacks.
   const checkpoints = (await readCheckpoints(reader, filter.node)).sort((a, b) => a.origin.localeCompare(b.origin) || a.size - b.size);
+  for (const key of await readKeys(reader)) yield line({ type: 'key', ...key });
   for (const checkpoint of checkpoints) yield line({ type: 'checkpoint', ...checkpoint });
   // Read with the checkpoints, before the records: a record appended meanwhile is held back too.
   const latest = new Map<string, SignedCheckpoint>(checkpoints.map((checkpoint) => [checkpoint.origin, checkpoint]));

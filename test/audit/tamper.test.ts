@@ -11,7 +11,7 @@ import { openStore, recordLeafHash, rootOf, type SignedCheckpoint } from '../../
 import { fromHex, inclusionRanges, rangeRoot, toHex } from '../../src/audit/merkle.ts';
 import { loadSigningKey, signCheckpoint } from '../../src/audit/checkpoint.ts';
 import { openDriver } from '../../src/audit/store.ts';
-import type { SqlDriver } from '../../src/audit/sql.ts';
+import type { SqlConn, SqlDriver } from '../../src/audit/sql.ts';
 import { decisionRecord, postgresAvailable, postgresBackend, runCli, sqliteBackend, zoneOf, type Backend } from './helpers.ts';
 
 const backends: Backend[] = [sqliteBackend()];
@@ -335,6 +335,37 @@ describe.each(backends)('tampering with the audit log on $name', (backend) => {
     const result = await verify();
     expect(result.stdout).toMatch(/FAIL node node-a at leafIndex 7 .*does not match its leaf hash/);
     expect(result.code).toBe(1);
+  });
+
+  it('exports a file that verifies though a node starts with a new key and signs between the reads of keys and checkpoints', async () => {
+    const driver = (open = (await seededLog()).driver);
+    const { writeExport, verifyExport } = await import('../../src/audit/export.ts');
+    // Node b starts for the first time (or with a rotated key) just as the export has read the
+    // keys: its key and its first checkpoint land between the export's two reads.
+    let started = false;
+    const reader: SqlConn = {
+      all: async <T>(text: string, params?: readonly unknown[]) => {
+        const rows = await driver.reader.all<T>(text, params);
+        if (!started && text.includes('FROM audit_keys')) {
+          started = true;
+          const store = await openStore(backend.options({ nodeId: 'node-b' }));
+          await store.append(decisionRecord());
+          await store.close();
+        }
+        return rows;
+      },
+      run: (text, params) => driver.reader.run(text, params),
+      insertRows: (...args) => driver.reader.insertRows(...args),
+    };
+    const out = join(backend.options().dataDir, 'export.ndjson');
+    const { heldBack } = await writeExport(reader, {}, out);
+    expect(started).toBe(true);
+    const report = await verifyExport(out);
+    expect(report.failure).toBeNull();
+    // Whether node b's checkpoint is in the file depends on which read it followed: here the
+    // checkpoints were read first, so its record waits for the next export.
+    expect(report.nodes.map((node) => node.node)).toEqual(['node-a']);
+    expect(heldBack).toEqual([{ node: 'node-b', records: 1, signedSize: 0 }]);
   });
 
   it('reads an export file as its lines come, and names a line it cannot read instead of failing', async () => {
