@@ -42,6 +42,12 @@ export interface SqlDriver {
    * connection (PostgreSQL, whose node lock went with it). Only a new process recovers.
    */
   writerFailure(): Error | null;
+  /**
+   * `SELECT 1` on a reading connection. PostgreSQL gives up after `timeoutMs` and drops that
+   * connection: a query waiting on a peer that vanished would hold its pooled connection until
+   * TCP gives up, minutes later, and a few readiness probes would hold them all.
+   */
+  ping(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -142,6 +148,8 @@ export function openSqlite(file: string, { syncWal = (wal) => wal.datasync(), re
     reader,
     pipelined,
     writerFailure: () => walSync?.failure ?? null,
+    // Synchronous on this thread: it answers or throws at once.
+    ping: async () => void (await reader.all('SELECT 1 AS ok')),
     async transaction(fn) {
       const { result, durable } = await pipelined(fn);
       await durable;
@@ -245,6 +253,9 @@ export async function openPostgres(databaseUrl: string, schema?: string, node?: 
     // A PostgreSQL COMMIT returns once durable (synchronous_commit): nothing to wait for after.
     pipelined: async (fn) => ({ result: await transaction(fn), durable: Promise.resolve() }),
     writerFailure: () => lost,
+    // A query read timeout makes the pool destroy the connection instead of taking it back.
+    // pg reads `query_timeout` from a query's config too (Client#query); @types/pg omits it there.
+    ping: async (timeoutMs) => void (await pool.query({ text: 'SELECT 1 AS ok', query_timeout: timeoutMs } as pg.QueryConfig)),
     async close() {
       closing = true;
       await writerClient.end().catch(() => {});

@@ -286,7 +286,8 @@ class Store implements AuditStore {
       timer = setTimeout(() => reject(new Error(`no answer within ${pingTimeoutMs} ms`)), pingTimeoutMs);
     });
     try {
-      await Promise.race([this.driver.reader.all('SELECT 1 AS ok'), unanswered]);
+      // The race also bounds the wait for a free connection, which the pool times out only after 5 s.
+      await Promise.race([this.driver.ping(pingTimeoutMs), unanswered]);
     } catch (cause) {
       throw new XborderError('XB_ERR_AUDIT_UNAVAILABLE', 'xborder: the audit store does not answer', { cause });
     } finally {

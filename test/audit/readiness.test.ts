@@ -12,17 +12,29 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore, type AuditStore } from '../../src/audit/index.ts';
 import { decisionRecord, dropSchema, fixedClock, pgUrl, postgresAvailable } from './helpers.ts';
 
-/** A TCP relay to PostgreSQL that can stop passing bytes on (holding them) and start again. */
-async function relay(): Promise<{ url: string; freeze(): void; thaw(): void; close(): Promise<void> }> {
+/**
+ * A TCP relay to PostgreSQL. `freeze` stops passing bytes on, holding them, until `thaw` (a
+ * stall). `cut` loses every connection open then or opened before `restore`, for good: their
+ * bytes go nowhere and nothing resets them (a database host that vanished, replaced at the same
+ * address by one that answers new connections).
+ */
+async function relay(): Promise<{ url: string; freeze(): void; thaw(): void; cut(): void; restore(): void; close(): Promise<void> }> {
   const target = new URL(pgUrl);
   let frozen = false;
+  let cut = false;
   const held: [Socket, Buffer][] = [];
   const sockets = new Set<Socket>();
+  const lost = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 5432), target.hostname);
     for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(from);
-      from.on('data', (chunk: Buffer) => (frozen ? held.push([to, chunk]) : to.write(chunk)));
+      if (cut) lost.add(from);
+      from.on('data', (chunk: Buffer) => {
+        if (lost.has(from)) return;
+        if (frozen) held.push([to, chunk]);
+        else to.write(chunk);
+      });
       from.on('error', () => to.destroy());
       from.on('close', () => to.destroy());
     }
@@ -38,6 +50,11 @@ async function relay(): Promise<{ url: string; freeze(): void; thaw(): void; clo
       frozen = false;
       for (const [to, chunk] of held.splice(0)) to.write(chunk);
     },
+    cut() {
+      cut = true;
+      for (const socket of sockets) lost.add(socket);
+    },
+    restore: () => void (cut = false),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -68,5 +85,27 @@ describe.runIf(await postgresAvailable())('the readiness ping of a PostgreSQL st
     await expect(store.ping()).rejects.toMatchObject({ code: 'XB_ERR_AUDIT_UNAVAILABLE', message: expect.stringContaining('does not answer') });
     network.thaw();
     await store.ping();
+  });
+
+  it('is ready again once the database answers new connections, though the old ones never answer again', { timeout: 30_000 }, async () => {
+    network?.thaw();
+    await store?.close();
+    await network?.close();
+    network = await relay();
+    store = await openStore({ nodeId: 'ping-node', dataDir: dir, databaseUrl: network.url, schema, checkpointIntervalMs: 0, clock: fixedClock });
+    // The reading pool warm, as regulators' queries leave it: its 4 connections open and idle.
+    await Promise.all(Array.from({ length: 4 }, () => store!.ping()));
+    network.cut();
+    // A probe for each of them: each query waits on a connection that will never answer.
+    for (let probe = 0; probe < 4; probe++) await expect(store.ping()).rejects.toMatchObject({ code: 'XB_ERR_AUDIT_UNAVAILABLE' });
+    network.restore();
+    // Connections opened during the cut give up after the pool's 5 s connect timeout; a probe
+    // every half second is what a load balancer does.
+    let ready = false;
+    for (let probe = 0; probe < 20 && !ready; probe++) {
+      ready = await store.ping().then(() => true, () => false);
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(ready).toBe(true);
   });
 });
