@@ -4,6 +4,7 @@
  * connection; checkpoints are signed every N records or T ms and once more on close.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isForwarded, subjectClasses } from '../domain.ts';
@@ -120,6 +121,9 @@ const recentDecisions = (): LRUCache<string, { enterprise: string; zone: Decisio
 
 /** How long the readiness ping waits for the database: under the 1 s after which Kubernetes gives up on a probe, so `/readyz` still answers why. */
 const pingTimeoutMs = 800;
+
+/** How long a proof of another node's record waits for that node to sign it: twice the default interval. */
+const otherNodeSigningWaitMs = 2000;
 
 class Store implements AuditStore {
   readonly dialect: 'sqlite' | 'postgres';
@@ -353,10 +357,20 @@ class Store implements AuditStore {
   async inclusionProof(id: string) {
     const record = await this.getRecord(id);
     if (!record) throw new XborderError('XB_ERR_NOT_FOUND', `xborder: no audit record ${id}`);
+    const covers = (checkpoint: SignedCheckpoint | null): checkpoint is SignedCheckpoint => checkpoint !== null && checkpoint.size > record.leafIndex;
     let checkpoint = await this.latestCheckpoint(record.node);
-    if ((!checkpoint || checkpoint.size <= record.leafIndex) && record.node === this.nodeId) checkpoint = await this.checkpointNow();
-    if (!checkpoint || checkpoint.size <= record.leafIndex) {
-      throw new XborderError('XB_ERR_NOT_FOUND', `xborder: record ${record.id} is not yet covered by a signed checkpoint of node ${record.node}`);
+    if (!covers(checkpoint) && record.node === this.nodeId) checkpoint = await this.checkpointNow();
+    // Another node signs within its checkpoint interval (1 s by default): a record it has just
+    // written is proven once it has, rather than answered as having no proof.
+    for (const asked = performance.now(); !covers(checkpoint) && record.node !== this.nodeId && performance.now() - asked < otherNodeSigningWaitMs; ) {
+      await sleep(100);
+      checkpoint = await this.latestCheckpoint(record.node);
+    }
+    if (!covers(checkpoint)) {
+      throw new XborderError(
+        'XB_ERR_NOT_FOUND',
+        `xborder: record ${record.id} is not yet covered by a signed checkpoint of node ${record.node}; a running node signs within its checkpoint interval, so if this persists the node is stopped`,
+      );
     }
     const leaf = await this.subtrees.leaf(record.node, record.leafIndex);
     return {

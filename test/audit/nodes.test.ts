@@ -108,4 +108,24 @@ describe.runIf(await postgresAvailable())('two gateway nodes on one PostgreSQL',
       ['node-b', 2 * transfersPerNode, 0],
     ]);
   });
+  it("proves another node's newest record once that node signs, waiting for it rather than answering there is no proof", { timeout: 20_000 }, async () => {
+    const [reader, writer] = await Promise.all([openStore(options('node-c')), openStore(options('node-d'))]);
+    try {
+      const { id } = await writer.append(decisionRecord({ decisionId: newDecisionId() }));
+      // node-d signs its checkpoint a moment after the regulator asks node-c for the proof.
+      const signing = new Promise((resolve) => setTimeout(resolve, 300)).then(() => writer.checkpointNow());
+      const proof = await reader.inclusionProof(id);
+      expect(proof).toMatchObject({ recordId: id, node: 'node-d', treeSize: 1, checkpoint: { origin: 'node-d', size: 1 } });
+      await signing;
+      // A node that does not sign (stopped, or its clock of checkpoints off) is waited for a
+      // bounded time, then named.
+      const unsigned = await writer.append(decisionRecord({ decisionId: newDecisionId() }));
+      await expect(reader.inclusionProof(unsigned.id)).rejects.toMatchObject({
+        code: 'XB_ERR_NOT_FOUND',
+        message: expect.stringContaining('is not yet covered by a signed checkpoint of node node-d'),
+      });
+    } finally {
+      await Promise.all([reader.close(), writer.close()]);
+    }
+  });
 });
