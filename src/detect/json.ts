@@ -55,6 +55,49 @@ function keyAt(src: Buffer, start: number, to: number, expected: Buffer): boolea
   return true;
 }
 
+// Longer than any identifier (19 digits) and its separators: such a number is no value of ours.
+const longestInteger = 24;
+
+/**
+ * The digits of the integer a number literal with a fraction or an exponent stands for
+ * (1.3812345678e10, 13812345678.0, 138123456780E-1): JSON.parse and json.loads read a mobile or
+ * card number there, so the scan reads those digits, spanning the literal. null for a literal
+ * without either, or one that is no integer of a plausible length.
+ */
+function integerOfNumber(src: Buffer, start: number, end: number): Buffer | null {
+  let i = src[start] === 45 ? start + 1 : start;
+  let digits = '';
+  let fraction = 0;
+  let exponent = 0;
+  let written = false;
+  for (; i < end && src[i]! >= 48 && src[i]! <= 57; i++) digits += String.fromCharCode(src[i]!);
+  if (i < end && src[i] === 46) {
+    written = true;
+    for (i++; i < end && src[i]! >= 48 && src[i]! <= 57; i++, fraction++) digits += String.fromCharCode(src[i]!);
+  }
+  if (i < end && (src[i] === 101 || src[i] === 69)) {
+    written = true;
+    i++;
+    const negative = src[i] === 45;
+    if (src[i] === 43 || src[i] === 45) i++;
+    const from = i;
+    for (; i < end && src[i]! >= 48 && src[i]! <= 57 && i - from < 4; i++) exponent = exponent * 10 + src[i]! - 48;
+    if (i === from) return null;
+    if (negative) exponent = -exponent;
+  }
+  if (!written || i !== end) return null;
+  let shift = exponent - fraction;
+  if (shift < 0) {
+    // Only trailing zeros may be shifted out: 138123456780e-1 is an integer, 0.13812345678 is not.
+    if (-shift > digits.length || !/^0*$/.test(digits.slice(digits.length + shift))) return null;
+    digits = digits.slice(0, digits.length + shift);
+    shift = 0;
+  }
+  digits = digits.replace(/^0+/, '');
+  if (digits.length === 0 || digits.length + shift > longestInteger) return null;
+  return Buffer.from(digits + '0'.repeat(shift));
+}
+
 function isWhitespace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
@@ -443,7 +486,9 @@ export class JsonWalker {
             if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
             flags |= byteClass[c]!;
           }
-          this.scalar(src, start, i, -1, -1, flags);
+          const integer = integerOfNumber(src, start, i);
+          if (integer !== null) this.scalar(integer, 0, integer.length, start, i, -1);
+          else this.scalar(src, start, i, -1, -1, flags);
           state = AFTER_VALUE;
         } else if (c === 116 && i + 4 <= to && src[i + 1] === 114 && src[i + 2] === 117 && src[i + 3] === 101) {
           this.literal(src, i, i + 4);

@@ -136,6 +136,19 @@ describe('JSON bodies', () => {
     expect(body.slice(span.start, span.end)).toBe(escaped);
   });
 
+  it('reads a number written with a fraction or an exponent as the integer a JSON parser makes of it', async () => {
+    // 1.3812345678e10 is 13812345678 to JSON.parse and json.loads alike.
+    const card = '6234567890123451';
+    const body = `[{"tel":1.3812345678e10},{"tel":13812345678.000},{"tel":138123456780E-1},{"acct":${card[0]}.${card.slice(1)}e+15}]`;
+    const { result, evidence } = await scanWithEvidence(body, json);
+    expect(finding(result, 'cn_mobile')!.count).toBe(3);
+    expect(finding(result, 'bank_card')!.count).toBe(1);
+    const span = evidence.spans.find((s) => s.type === 'cn_mobile')!;
+    expect(body.slice(span.start, span.end)).toBe('1.3812345678e10');
+    // Not every number is an identifier: amounts and small exponents stay what they are.
+    expect((await scan('{"amount":1.5e3,"ratio":0.13812345678}', json)).findings).toEqual([]);
+  });
+
   it('gives evidence spans with real indexes that point at the values', async () => {
     const body = JSON.stringify({ list: [{ idNo: idA }, { idNo: idB }] });
     const { evidence } = await scanWithEvidence(body, json);
