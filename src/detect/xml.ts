@@ -173,7 +173,8 @@ export class XmlWalker {
             this.malformed('a declaration');
             end = to;
           }
-          if (definesMarkup(src, lt, end)) this.ctx.parseError ??= 'XML: an entity holds markup, which the scan does not expand';
+          const entities = entityTrouble(src, lt, end);
+          if (entities !== null) this.ctx.parseError ??= entities;
           this.run(src, lt, end, null, this.root, '', this.stack[0]!.person());
           i = this.runStart = end;
         }
@@ -477,11 +478,15 @@ export class XmlWalker {
 const entityOpen = Buffer.from('<!ENTITY');
 
 /**
- * Whether a declaration defines an entity whose value holds markup (`<!ENTITY rows "<p>…</p>">`).
- * A parser pastes it in as elements wherever `&rows;` stands: the scan reads the value as text
- * only, so the records and people in it are not told apart, and the body is a parse error.
+ * Why a declaration's entities keep the scan from reading the body as a parser does, or null.
+ * An entity whose value holds markup (`<!ENTITY rows "<p>…</p>">`) is pasted in as elements
+ * wherever `&rows;` stands: the scan reads the value as text only, so the records and people in it
+ * are not told apart. An entity whose value holds a piece of a value (`<!ENTITY head "1381234">`)
+ * joins the text around its reference (`&head;5678` is a mobile number to the parser), while the
+ * scan reads the value on its own. Either way the body is a parse error.
  */
-function definesMarkup(src: Buffer, from: number, to: number): boolean {
+function entityTrouble(src: Buffer, from: number, to: number): string | null {
+  let pieces = false;
   for (let at = find(src, entityOpen, from, to); at < to; at = find(src, entityOpen, at + entityOpen.length, to)) {
     let i = at + entityOpen.length;
     while (i < to && src[i] !== 34 && src[i] !== 39 && src[i] !== 62) i++;
@@ -489,9 +494,20 @@ function definesMarkup(src: Buffer, from: number, to: number): boolean {
     if (quote !== 34 && quote !== 39) continue;
     const close = next(src, quote, i + 1, to);
     // `&#60;` in an entity value is a `<` of its replacement text, parsed as markup too.
-    if (markupInValue.test(src.toString('latin1', i + 1, close))) return true;
+    if (markupInValue.test(src.toString('latin1', i + 1, close))) return 'XML: an entity holds markup, which the scan does not expand';
+    pieces ||= pieceOfValue.test(withCharacterReferences(src.toString('utf8', i + 1, close)));
   }
-  return false;
+  return pieces ? 'XML: an entity holds letters or digits, which the scan does not join with the text around its references' : null;
+}
+/** What an identifier, an address or a number is made of (full-width forms too); a name in Chinese characters joins nothing. */
+const pieceOfValue = /[0-9A-Za-z@:+\uff01-\uff5e]|\p{Nd}/u;
+
+/** Character references of an entity value undone, as the parser undoes them when it reads the definition. */
+function withCharacterReferences(value: string): string {
+  return value.replace(/&#(?:x([0-9a-f]{1,6})|([0-9]{1,7}));/gi, (reference, hex: string | undefined, decimal: string | undefined) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
+  });
 }
 const markupInValue = /<|&#0*60;|&#x0*3c;/i;
 

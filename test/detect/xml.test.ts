@@ -159,9 +159,23 @@ describe('XML bodies', () => {
     expect((await scan(`<!DOCTYPE r [<!ENTITY who "王小明" ><!ENTITY amp2 "&#38;">]><r><name>&who;</name></r>`, xml)).parseError).toBeNull();
   });
 
+  it('says a body is not parsed when its DOCTYPE defines an entity that pastes in a piece of a value beside the text around it', async () => {
+    // A parser reads `&head;5678` as 13812345678; the scan reads the entity's value on its own.
+    for (const body of [
+      `<!DOCTYPE r [<!ENTITY head "${mobileA.slice(0, 7)}">]><r><tel>&head;${mobileA.slice(7)}</tel></r>`,
+      `<!DOCTYPE r [<!ENTITY a "${idA.slice(0, 9)}"><!ENTITY b "${idA.slice(9)}">]><r a="&a;&b;"/>`,
+      `<!DOCTYPE r [<!ENTITY head "&#49;&#51;&#56;">]><r>&head;${mobileA.slice(3)}</r>`,
+      // A check character alone completes a resident ID the scan read as 17 digits.
+      `<!DOCTYPE r [<!ENTITY x "X">]><r>${'11010519491231002'}&x;</r>`,
+    ]) {
+      expect((await scan(body, xml)).parseError, body).toMatch(/entity/);
+    }
+    expect((await scan(`<!DOCTYPE r [<!ENTITY who "王小明" ><!ENTITY amp2 "&#38;">]><r><name>&who;</name></r>`, xml)).parseError).toBeNull();
+  });
+
   it('parses well-formed XML of every construct without a parse error', async () => {
     const body = `\uFEFF<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE r [ <!ENTITY e "ok"> <!-- it's [ fine ] --> ]>
+<!DOCTYPE r [ <!ENTITY e "好"> <!-- it's [ fine ] --> ]>
 <?pi "quoted"?>
 <s:r xmlns:s="urn:x" a='1' b = "2 > 1">
   <!-- a comment --><p><name>王</name><note><![CDATA[ <b>1 < 2</b> ]]>&e;&amp;&#49;</note><empty/><e2 x="1" /></p>
