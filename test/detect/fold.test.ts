@@ -35,6 +35,21 @@ describe('digits of other scripts and format characters', () => {
     }
   });
 
+  it('folds what a decoding reveals: percent-encoded form values and keys, JSON escapes, XML character references', async () => {
+    const tel = `${inScript(mobileA.slice(0, 6), 0x660)}\u200b${mobileA.slice(6)}`;
+    const percent = encodeURIComponent(tel);
+    const escapes = [...tel].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    const references = [...tel].map((c) => `&#${c.codePointAt(0)};`).join('');
+    for (const [body, contentType] of [
+      [`tel=${percent}`, 'application/x-www-form-urlencoded'],
+      [`${percent}=vip`, 'application/x-www-form-urlencoded'],
+      [`{"tel":"${escapes}"}`, 'application/json'],
+      [`<r><tel>${references}</tel></r>`, 'application/xml'],
+    ] as const) {
+      expect(finding(await scan(body, { contentType, at }), 'cn_mobile')?.count, body).toBe(1);
+    }
+  });
+
   it('spans the value as written, so the masker covers every character of it', async () => {
     const tel = inScript(mobileA, 0x660);
     const body = `{"a":"x ${tel.slice(0, 5)}\u200b${tel.slice(5)} y","b":"${mobileA}"}`;
