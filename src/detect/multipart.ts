@@ -117,9 +117,11 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, 
     scanText(ctx, body, part.headersStart, part.headersEnd, `${root}:headers`, fields);
     const type = parseContentType(part.contentType ?? (part.filename === null ? 'text/plain' : ''));
     let bytes = body.subarray(part.start, part.end);
-    const inPlace = part.transferEncoding !== 'base64' && (type.charset === 'utf-8' || type.charset === 'utf8');
-    if (part.transferEncoding === 'base64') bytes = Buffer.from(bytes.toString('latin1'), 'base64');
-    let kind = type.kind;
+    const encoding = transferEncodingOf(part.transferEncoding);
+    const inPlace = encoding === 'identity' && (type.charset === 'utf-8' || type.charset === 'utf8');
+    if (encoding === 'base64') bytes = Buffer.from(bytes.toString('latin1'), 'base64');
+    else if (encoding === 'quoted-printable') bytes = quotedPrintableDecoded(bytes);
+    let kind = encoding === null ? 'binary' : type.kind;
     if (kind === 'sniff') kind = looksBinary(bytes, type.charset) ? 'binary' : 'sniff';
     if (kind === 'binary' || kind === 'multipart' || looksBinary(bytes, type.charset)) {
       ctx.findings.add('unscanned_binary', root, '', `binary part ${type.mediaType || 'without a type'}`);
@@ -148,4 +150,39 @@ export function walkMultipart(ctx: ScanContext, body: Buffer, boundary: string, 
     ctx.endRecord();
   }
   return true;
+}
+
+/**
+ * A part's Content-Transfer-Encoding as the scan undoes it; null for one it cannot (x-uuencode…):
+ * a recipient that decodes it would read what the scan did not, so the part is unscanned.
+ */
+function transferEncodingOf(header: string | null): 'identity' | 'base64' | 'quoted-printable' | null {
+  const name = (header ?? '').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  if (name === '' || name === '7bit' || name === '8bit' || name === 'binary') return 'identity';
+  return name === 'base64' || name === 'quoted-printable' ? name : null;
+}
+
+/** RFC 2045 §6.7: `=XX` is a byte, `=` at a line's end a soft break; anything else stays as it is. */
+function quotedPrintableDecoded(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c !== 61) {
+      out[n++] = c;
+      continue;
+    }
+    let j = i + 1;
+    while (j < bytes.length && (bytes[j] === 32 || bytes[j] === 9)) j++;
+    if (bytes[j] === 13 && bytes[j + 1] === 10) i = j + 1;
+    else if (bytes[j] === 10) i = j;
+    else {
+      const hex = bytes.toString('latin1', i + 1, i + 3);
+      if (/^[0-9a-f]{2}$/i.test(hex)) {
+        out[n++] = parseInt(hex, 16);
+        i += 2;
+      } else out[n++] = c;
+    }
+  }
+  return out.subarray(0, n);
 }

@@ -98,6 +98,18 @@ describe('body formats', () => {
     expect(evidence.text!.slice(mobile.start, mobile.end)).toBe(mobileB);
   });
 
+  it('reads a quoted-printable part as its recipient decodes it, and leaves a part in a transfer encoding it cannot read unscanned', async () => {
+    const boundary = 'XBORDERb0undary';
+    const part = (encoding: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\nContent-Transfer-Encoding: ${encoding}\r\n\r\n${value}\r\n`;
+    const qp = [...mobileB].map((c) => `=${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+    const body = `${part('quoted-printable', `${mobileA.slice(0, 5)}=\r\n${mobileA.slice(5)}`)}${part('Quoted-Printable', qp)}--${boundary}--\r\n`;
+    const result = await scan(body, { contentType: `multipart/form-data; boundary=${boundary}`, at });
+    expect(finding(result, 'cn_mobile')?.count).toBe(2);
+    const unknown = await scan(`${part('x-uuencode', 'begin 644 n')}--${boundary}--\r\n`, { contentType: `multipart/form-data; boundary=${boundary}`, at });
+    expect(finding(unknown, 'unscanned_binary')).toMatchObject({ count: 1, paths: ['part:note'] });
+  });
+
   it('never shows a part name that is itself an ID or a mobile in the paths (CLARIFICATIONS 14)', async () => {
     const boundary = 'XBORDERb0undary';
     const body = [
