@@ -3,7 +3,6 @@
  * Walkers find the structure (keys, cells, lines); this file turns one scalar value and the
  * meaning of its field into findings and person facts, so every format counts the same way.
  */
-import { foldDigits } from './fold.ts';
 import type { DataType } from '../domain.ts';
 import { mayHoldValuesIn, scanValues } from './values.ts';
 import { digitsMayBeValue } from './values-numbers.ts';
@@ -134,9 +133,7 @@ export class ScanContext {
   field(key: string): FieldInfo {
     let info = fieldCache.get(key);
     if (info !== undefined) return info;
-    const decoded = Buffer.from(key);
-    // A decoded key (escapes, percent-encoding) is folded as the body was (fold.ts).
-    const bytes = foldDigits(decoded)?.bytes ?? decoded;
+    const bytes = Buffer.from(key);
     const mayHold = mayHoldValuesIn(bytes, 0, bytes.length);
     const perScan = mayHold && key.length >= shortestResidentId;
     info = this.resolveField(key, bytes, mayHold, perScan);
@@ -208,8 +205,7 @@ export class ScanContext {
   /** Counts the values inside a key that holds them (paths show the placeholder only: `segment`, JSON's by default). */
   keyValues(key: string, base: string, info: FieldInfo, person: Person, rawStart: number, rawEnd: number, segment = info.segment): void {
     const hits = this.hits;
-    const decoded = Buffer.from(key);
-    const bytes = foldDigits(decoded)?.bytes ?? decoded;
+    const bytes = Buffer.from(key);
     scanValues(bytes, 0, bytes.length, null, this.at, hits, this.withEvidence);
     this.recordHits(hits, base, segment, person, rawStart, rawEnd, true);
   }
@@ -244,17 +240,6 @@ export class ScanContext {
     site: FindingSite | null = null,
   ): void {
     if (start === end) return;
-    if (rawStart >= 0) {
-      // A decoded copy (escapes, percent-encoding, character references) may reveal digits of
-      // other scripts or format characters that the body's own fold (fold.ts) could not see.
-      const folded = foldDigits(src.subarray(start, end));
-      if (folded !== null) {
-        src = folded.bytes;
-        start = 0;
-        end = src.length;
-        flags = -1;
-      }
-    }
     if (flags < 0) flags = classify(src, start, end);
     const marks = info === null ? 0 : info.marks;
     // Under a field naming a value type, the detectors are always asked: a token in an ID column is

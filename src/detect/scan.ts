@@ -7,7 +7,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { ScanContext } from './context.ts';
 import { decodeContent, defaultMaxDecodedBytes, encodingsOf, looksBinary, parseContentType, utf8Of, type ContentType } from './decode.ts';
-import { foldDigits } from './fold.ts';
 import { defaultMaxDepth } from './json.ts';
 import { walkMultipart } from './multipart.ts';
 import { scanStream } from './stream.ts';
@@ -131,25 +130,15 @@ export async function runScan(body: ScanBody, options: ScanOptions, withEvidence
     }
   }
 
-  // Digits of other scripts and format characters inside a number are read as the recipient reads
-  // them (fold.ts): the walk reads a folded copy, and spans are mapped back to the body.
-  const folded = foldDigits(src);
-  const walked = folded?.bytes ?? src;
-  ctx.subjects.expectBytes(walked.length);
-  const kind = type.kind === 'sniff' ? sniffKind(walked, 0, walked.length) : type.kind;
+  ctx.subjects.expectBytes(src.length);
+  const kind = type.kind === 'sniff' ? sniffKind(src, 0, src.length) : type.kind;
   const walk = { maxDepth: defaultMaxDepth, root: '$' };
   if (kind === 'multipart') {
-    if (type.boundary === null || !walkMultipart(ctx, walked, type.boundary, walk)) {
+    if (type.boundary === null || !walkMultipart(ctx, src, type.boundary, walk)) {
       ctx.parseError = 'multipart body without its boundary';
-      walkBytes(ctx, 'text', walked, 0, walked.length, walk);
+      walkBytes(ctx, 'text', src, 0, src.length, walk);
     }
-  } else walkBytes(ctx, kind, walked, 0, walked.length, walk);
-  if (folded !== null && ctx.spans !== null) {
-    for (const span of ctx.spans) {
-      span.start = folded.origin[span.start]!;
-      span.end = folded.origin[span.end]!;
-    }
-  }
+  } else walkBytes(ctx, kind, src, 0, src.length, walk);
 
   const result = resultOf(ctx, bytes, type.mediaType, bare);
   const spans = ctx.spans ?? [];
