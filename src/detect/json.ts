@@ -65,18 +65,18 @@ const longestInteger = 24;
  * without either, or one that is no integer of a plausible length.
  */
 function integerOfNumber(src: Buffer, start: number, end: number): Buffer | null {
-  let i = src[start] === 45 ? start + 1 : start;
-  let digits = '';
-  let fraction = 0;
-  let exponent = 0;
-  let written = false;
-  for (; i < end && src[i]! >= 48 && src[i]! <= 57; i++) digits += String.fromCharCode(src[i]!);
+  const intStart = src[start] === 45 ? start + 1 : start;
+  let i = intStart;
+  while (i < end && src[i]! >= 48 && src[i]! <= 57) i++;
+  const intEnd = i;
+  let fractionEnd = i;
   if (i < end && src[i] === 46) {
-    written = true;
-    for (i++; i < end && src[i]! >= 48 && src[i]! <= 57; i++, fraction++) digits += String.fromCharCode(src[i]!);
+    for (fractionEnd = i + 1; fractionEnd < end && src[fractionEnd]! >= 48 && src[fractionEnd]! <= 57; ) fractionEnd++;
+    i = fractionEnd;
   }
-  if (i < end && (src[i] === 101 || src[i] === 69)) {
-    written = true;
+  let exponent = 0;
+  const hasExponent = i < end && (src[i] === 101 || src[i] === 69);
+  if (hasExponent) {
     i++;
     const negative = src[i] === 45;
     if (src[i] === 43 || src[i] === 45) i++;
@@ -85,8 +85,12 @@ function integerOfNumber(src: Buffer, start: number, end: number): Buffer | null
     if (i === from) return null;
     if (negative) exponent = -exponent;
   }
-  if (!written || i !== end) return null;
-  let shift = exponent - fraction;
+  if (i !== end || (fractionEnd === intEnd && !hasExponent)) return null;
+  const fractionStart = Math.min(intEnd + 1, fractionEnd);
+  // An amount (123.45) has a fraction and no exponent: no integer, settled before any string is built.
+  if (!hasExponent) for (let at = fractionStart; at < fractionEnd; at++) if (src[at] !== 48) return null;
+  let digits = src.toString('latin1', intStart, intEnd) + src.toString('latin1', fractionStart, fractionEnd);
+  let shift = exponent - (fractionEnd - fractionStart);
   if (shift < 0) {
     // Only trailing zeros may be shifted out: 138123456780e-1 is an integer, 0.13812345678 is not.
     if (-shift > digits.length || !/^0*$/.test(digits.slice(digits.length + shift))) return null;
@@ -481,12 +485,15 @@ export class JsonWalker {
         } else if (c === 45 || (c >= 48 && c <= 57)) {
           const start = i;
           let flags = byteClass[c]!;
+          let written = false;
           for (i++; i < to; i++) {
             c = src[i]!;
-            if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
+            if (c === 46 || c === 101 || c === 69) written = true;
+            else if (!((c >= 48 && c <= 57) || c === 43 || c === 45)) break;
             flags |= byteClass[c]!;
           }
-          const integer = integerOfNumber(src, start, i);
+          // Most numbers are plain integers: only a fraction or an exponent needs reading out.
+          const integer = written ? integerOfNumber(src, start, i) : null;
           if (integer !== null) this.scalar(integer, 0, integer.length, start, i, -1);
           else this.scalar(src, start, i, -1, -1, flags);
           state = AFTER_VALUE;
