@@ -499,6 +499,7 @@ function entityTrouble(src: Buffer, from: number, to: number): string | null {
   }
   return pieces ? 'XML: an entity holds letters or digits, which the scan does not join with the text around its references' : null;
 }
+
 /** What an identifier, an address or a number is made of (full-width forms too); a name in Chinese characters joins nothing. */
 const pieceOfValue = /[0-9A-Za-z@:+\uff01-\uff5e]|\p{Nd}/u;
 
