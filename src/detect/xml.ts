@@ -495,7 +495,11 @@ function entityTrouble(src: Buffer, from: number, to: number): string | null {
     const close = next(src, quote, i + 1, to);
     // `&#60;` in an entity value is a `<` of its replacement text, parsed as markup too.
     if (markupInValue.test(src.toString('latin1', i + 1, close))) return 'XML: an entity holds markup, which the scan does not expand';
-    pieces ||= pieceOfValue.test(withCharacterReferences(src.toString('utf8', i + 1, close)));
+    if (!pieces) {
+      // References undone as the parser undoes them when it reads the definition (`&#49;`, `&commat;`).
+      const value = rewriteMarkup(src, i + 1, close);
+      pieces = pieceOfValue.test(textOf(value.bytes, 0, value.length));
+    }
   }
   return pieces ? 'XML: an entity holds letters or digits, which the scan does not join with the text around its references' : null;
 }
@@ -503,13 +507,6 @@ function entityTrouble(src: Buffer, from: number, to: number): string | null {
 /** What an identifier, an address or a number is made of (full-width forms too); a name in Chinese characters joins nothing. */
 const pieceOfValue = /[0-9A-Za-z@:+\uff01-\uff5e]|\p{Nd}/u;
 
-/** Character references of an entity value undone, as the parser undoes them when it reads the definition. */
-function withCharacterReferences(value: string): string {
-  return value.replace(/&#(?:x([0-9a-f]{1,6})|([0-9]{1,7}));/gi, (reference, hex: string | undefined, decimal: string | undefined) => {
-    const code = hex !== undefined ? parseInt(hex, 16) : Number(decimal);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
-  });
-}
 const markupInValue = /<|&#0*60;|&#x0*3c;/i;
 
 /** The end of a declaration at `lt` (`<!DOCTYPE r [ <!ENTITY e "…"> ]>`): past its `>`, skipping an internal subset; -1 when it is not closed. */
